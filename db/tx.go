@@ -1,0 +1,73 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Tx is a transaction. It is not safe for concurrent use.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+// Exec runs a statement in the transaction.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.db.q(query), args...)
+	return res, Translate(err)
+}
+
+// Query runs a query in the transaction.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, tx.db.q(query), args...)
+	return rows, Translate(err)
+}
+
+// QueryRow runs a single-row query in the transaction.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
+}
+
+// Engine reports the engine of the transaction's database.
+func (tx *Tx) Engine() Engine { return tx.db.engine }
+
+// SQL returns the underlying *sql.Tx (bulk load uses it).
+func (tx *Tx) SQL() *sql.Tx { return tx.tx }
+
+// InTx runs fn in a read-write transaction and commits if fn returns nil;
+// otherwise, or if fn panics, it rolls back. On SQLite the transaction takes
+// the write lock at BEGIN (IMMEDIATE), so writers queue instead of failing
+// half-way with SQLITE_BUSY.
+func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+	return db.inTx(ctx, nil, fn)
+}
+
+// InReadTx runs fn in a read-only transaction: one consistent snapshot.
+func (db *DB) InReadTx(ctx context.Context, fn func(*Tx) error) error {
+	return db.inTx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+	stx, err := db.sql.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: stx, db: db}
+	defer func() {
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			stx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", Translate(err))
+	}
+	return nil
+}
