@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"tepat/web"
+)
+
+func (app *App) serveCmd() *cobra.Command {
+	var addr string
+	var demo bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web server (UI, JSON API, /healthz, /metrics)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if addr != "" {
+				app.Config.Addr = addr
+			}
+			ln, err := net.Listen("tcp", app.Config.Addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", app.Config.Addr, err)
+			}
+			return app.serve(cmd.Context(), ln, demo)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "", "address to listen on (env TEPAT_ADDR, default :8080)")
+	cmd.Flags().BoolVar(&demo, "demo", false, "on an empty database, load a generated demo dataset first")
+	return cmd
+}
+
+// serve runs the server on ln until ctx is cancelled, then shuts down
+// gracefully, letting requests in flight finish for up to 15 seconds.
+func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
+	d, err := app.openDB(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer d.Close()
+	if demo {
+		if err := app.loadDemo(ctx, d); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	srv := &http.Server{
+		Handler:           web.New(d, app.logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	app.logger.Info("serving", "addr", ln.Addr().String(), "engine", d.Engine())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	app.logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

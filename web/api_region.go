@@ -1,0 +1,50 @@
+package web
+
+import (
+	"net/http"
+
+	"tepat/region"
+)
+
+// regionJSON is a region as the API shows it.
+type regionJSON struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Level    string `json:"level"`
+	Parent   string `json:"parent,omitempty"`
+	TimeZone string `json:"time_zone"`
+}
+
+func toRegionJSON(r region.Region) regionJSON {
+	return regionJSON{Code: r.Code, Name: r.Name, Level: r.Level.String(), Parent: r.Parent, TimeZone: string(r.TimeZone())}
+}
+
+func toRegionsJSON(rs []region.Region) []regionJSON {
+	out := make([]regionJSON, len(rs))
+	for i, r := range rs {
+		out[i] = toRegionJSON(r)
+	}
+	return out
+}
+
+func (s *Server) apiRegions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"regions": toRegionsJSON(region.Provinces())})
+}
+
+func (s *Server) apiRegion(w http.ResponseWriter, r *http.Request) {
+	reg, err := region.Lookup(r.PathValue("code"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toRegionJSON(reg))
+}
+
+func (s *Server) apiRegionChildren(w http.ResponseWriter, r *http.Request) {
+	reg, err := region.Lookup(r.PathValue("code"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parent": toRegionJSON(reg), "regions": toRegionsJSON(region.Children(reg.Code))})
+}

@@ -1,0 +1,140 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Languages: Bahasa Indonesia first, English on request.
+const (
+	langID = "id"
+	langEN = "en"
+)
+
+// messages holds every UI string by key, per language. A key missing in
+// English falls back to Indonesian; a key missing everywhere shows itself,
+// which tests catch.
+var messages = map[string]map[string]string{
+	langID: {
+		"app.tagline":       "Bansos tepat sasaran, tepat jumlah, tepat waktu",
+		"nav.home":          "Beranda",
+		"nav.regions":       "Wilayah",
+		"nav.lang":          "English",
+		"nav.skip":          "Lewati ke isi",
+		"home.title":        "Tepat — penyaluran bantuan sosial",
+		"home.intro":        "Tepat menjalankan rantai penyaluran bantuan sosial: data keluarga penerima manfaat (KPM), siklus program, penyaluran non-tunai lewat bank Himbara, transaksi e-Warong, rekonsiliasi, dan pemantauan 6T.",
+		"home.stats":        "Ringkasan",
+		"home.provinces":    "Provinsi",
+		"home.regencies":    "Kabupaten/kota",
+		"home.districts":    "Kecamatan",
+		"home.villages":     "Desa/kelurahan",
+		"home.families":     "Keluarga terdaftar",
+		"home.persons":      "Jiwa terdaftar",
+		"home.browse":       "Jelajahi wilayah",
+		"home.engine":       "Basis data",
+		"regions.title":     "Wilayah",
+		"regions.intro":     "Kode wilayah Kemendagri: provinsi → kabupaten/kota → kecamatan → desa/kelurahan.",
+		"regions.code":      "Kode",
+		"regions.name":      "Nama",
+		"regions.zone":      "Zona waktu",
+		"regions.children":  "Wilayah di bawahnya",
+		"regions.families":  "Keluarga",
+		"regions.persons":   "Jiwa",
+		"regions.none":      "Tidak ada wilayah di bawahnya.",
+		"regions.search":    "Cari nama wilayah",
+		"regions.searchbtn": "Cari",
+		"regions.results":   "Hasil pencarian",
+		"regions.noresults": "Tidak ada wilayah yang cocok.",
+		"level.province":    "Provinsi",
+		"level.regency":     "Kabupaten/kota",
+		"level.district":    "Kecamatan",
+		"level.village":     "Desa/kelurahan",
+		"level.desa":        "Desa",
+		"level.kelurahan":   "Kelurahan",
+		"error.title":       "Terjadi kesalahan",
+		"error.code":        "Kode",
+		"error.request":     "ID permintaan",
+		"error.back":        "Kembali ke beranda",
+		"error.notfound":    "Halaman tidak ditemukan.",
+		"footer.data":       "Data wilayah: idn-area-data (ODbL).",
+	},
+	langEN: {
+		"app.tagline":       "Social assistance on target, in full, on time",
+		"nav.home":          "Home",
+		"nav.regions":       "Regions",
+		"nav.lang":          "Bahasa Indonesia",
+		"nav.skip":          "Skip to content",
+		"home.title":        "Tepat — social assistance distribution",
+		"home.intro":        "Tepat runs the social assistance chain: the registry of beneficiary families (KPM), program cycles, non-cash payouts through the Himbara banks, e-Warong purchases, reconciliation and 6T monitoring.",
+		"home.stats":        "Overview",
+		"home.provinces":    "Provinces",
+		"home.regencies":    "Regencies/cities",
+		"home.districts":    "Districts",
+		"home.villages":     "Villages",
+		"home.families":     "Registered families",
+		"home.persons":      "Registered persons",
+		"home.browse":       "Browse regions",
+		"home.engine":       "Database",
+		"regions.title":     "Regions",
+		"regions.intro":     "Kemendagri region codes: province → regency/city → district → village.",
+		"regions.code":      "Code",
+		"regions.name":      "Name",
+		"regions.zone":      "Time zone",
+		"regions.children":  "Regions below",
+		"regions.families":  "Families",
+		"regions.persons":   "Persons",
+		"regions.none":      "No regions below this one.",
+		"regions.search":    "Search region names",
+		"regions.searchbtn": "Search",
+		"regions.results":   "Search results",
+		"regions.noresults": "No region matches.",
+		"level.province":    "Province",
+		"level.regency":     "Regency/city",
+		"level.district":    "District",
+		"level.village":     "Village",
+		"level.desa":        "Village (desa)",
+		"level.kelurahan":   "Urban village (kelurahan)",
+		"error.title":       "Something went wrong",
+		"error.code":        "Code",
+		"error.request":     "Request id",
+		"error.back":        "Back to home",
+		"error.notfound":    "Page not found.",
+		"footer.data":       "Region data: idn-area-data (ODbL).",
+	},
+}
+
+// translate returns the message for key in lang.
+func translate(lang, key string) string {
+	if m, ok := messages[lang][key]; ok {
+		return m
+	}
+	if m, ok := messages[langID][key]; ok {
+		return m
+	}
+	return key
+}
+
+// languageOf picks the request's language: the lang cookie, else Indonesian.
+func languageOf(r *http.Request) string {
+	if c, err := r.Cookie("lang"); err == nil && c.Value == langEN {
+		return langEN
+	}
+	return langID
+}
+
+// pageSetLang switches language with a plain link (no JavaScript) and
+// returns to the page the user came from, if it is one of ours.
+func (s *Server) pageSetLang(w http.ResponseWriter, r *http.Request) {
+	to := r.URL.Query().Get("to")
+	if to != langEN {
+		to = langID
+	}
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: to, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	back := r.URL.Query().Get("back")
+	if u, err := url.Parse(back); err != nil || back == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}

@@ -1,0 +1,118 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"tepat/region"
+)
+
+// page is what every template gets: the language, the path (for the
+// language switch) and the request id. Page data embeds it.
+type page struct {
+	Lang      string
+	Path      string
+	RequestID string
+	Title     string
+}
+
+// T translates key into the page's language.
+func (p *page) T(key string) string { return translate(p.Lang, key) }
+
+// OtherLang is the language the switch link offers.
+func (p *page) OtherLang() string {
+	if p.Lang == langEN {
+		return langID
+	}
+	return langEN
+}
+
+// LangURL is the link that switches language and comes back here.
+func (p *page) LangURL() string {
+	return "/lang?to=" + p.OtherLang() + "&back=" + url.QueryEscape(p.Path)
+}
+
+// Level names a region level in the page's language.
+func (p *page) Level(r region.Region) string {
+	if r.Level == region.Village && len(r.Code) == 13 {
+		// The first digit of the village part: 1 = kelurahan, 2 = desa.
+		if r.Code[9] == '1' {
+			return p.T("level.kelurahan")
+		}
+		return p.T("level.desa")
+	}
+	return p.T("level." + r.Level.String())
+}
+
+// Num formats an integer with Indonesian thousands dots (English: commas).
+func (p *page) Num(n int64) string {
+	sep := byte('.')
+	if p.Lang == langEN {
+		sep = ','
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var b []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, sep)
+		}
+		b = append(b, s[i])
+	}
+	if neg {
+		return "-" + string(b)
+	}
+	return string(b)
+}
+
+// pager is implemented by every page data type through the embedded page.
+type pager interface{ base() *page }
+
+func (p *page) base() *page { return p }
+
+func parseTemplates() map[string]*template.Template {
+	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
+	out := map[string]*template.Template{}
+	names, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, n := range names {
+		name := n[len("templates/"):]
+		if name == "layout.html" {
+			continue
+		}
+		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, n))
+	}
+	return out
+}
+
+// render executes the named page template into a buffer first, so a
+// template error becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data pager) {
+	p := data.base()
+	p.Lang = languageOf(r)
+	p.Path = r.URL.RequestURI()
+	p.RequestID = requestID(r.Context())
+	var buf bytes.Buffer
+	if err := s.tmpl[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.Logger.Error("render", "template", name, "err", err, "request_id", p.RequestID)
+		http.Error(w, "internal error "+p.RequestID, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", p.Lang)
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+type errorPage struct {
+	page
+	Status  int
+	Message string
+	Code    string
+}

@@ -1,0 +1,92 @@
+// Package web serves Tepat over HTTP: the JSON API under /api/v1, the
+// server-rendered pages, health and metrics. Routes are listed in one place
+// (routes); handlers decode, call a capability package, and encode or
+// render; every error goes through writeError.
+package web
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"tepat/db"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Server is Tepat's HTTP server. Create it with New; it is safe for
+// concurrent use.
+type Server struct {
+	DB     *db.DB
+	Logger *slog.Logger
+	Now    func() time.Time
+
+	mux     *http.ServeMux
+	tmpl    map[string]*template.Template
+	metrics *metrics
+	reg     *prometheus.Registry
+}
+
+// New returns a server for d. Logger may be nil (logs are discarded).
+func New(d *db.DB, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{DB: d, Logger: logger, Now: time.Now, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.metrics = newMetrics(s.reg)
+	s.tmpl = parseTemplates()
+	s.routes()
+	return s
+}
+
+// routes lists every route of Tepat. Keep it the one place to look.
+func (s *Server) routes() {
+	static, _ := fs.Sub(staticFS, "static")
+	s.handle("GET /static/", http.StripPrefix("/static/", staticHandler(http.FS(static))).ServeHTTP)
+	s.handle("GET /healthz", s.handleHealth)
+	s.handle("GET /metrics", s.handleMetrics)
+
+	// JSON API.
+	s.handle("GET /api/v1/regions", s.apiRegions)
+	s.handle("GET /api/v1/regions/{code}", s.apiRegion)
+	s.handle("GET /api/v1/regions/{code}/children", s.apiRegionChildren)
+
+	// Pages.
+	s.handle("GET /{$}", s.pageHome)
+	s.handle("GET /lang", s.pageSetLang)
+	s.handle("GET /wilayah", s.pageRegions)
+	s.handle("GET /wilayah/{code}", s.pageRegion)
+	s.handle("/", s.pageNotFound)
+}
+
+// handle registers h for pattern, wrapped in the common middleware.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.mux.Handle(pattern, s.wrap(pattern, h))
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	status, code := "ok", http.StatusOK
+	dbStatus := "ok"
+	if err := s.DB.Ping(ctx); err != nil {
+		status, dbStatus, code = "unavailable", "unreachable", http.StatusServiceUnavailable
+		s.Logger.Error("health check: database unreachable", "err", err, "request_id", requestID(r.Context()))
+	}
+	writeJSON(w, code, map[string]any{"status": status, "database": dbStatus, "engine": s.DB.Engine()})
+}
