@@ -45,7 +45,7 @@ const sqliteTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 // DB is an open database. It is safe for concurrent use.
 type DB struct {
 	engine Engine
-	sql       *sql.DB
+	sql    *sql.DB
 	rebind sync.Map // query → engine-specific query
 }
 

@@ -66,9 +66,9 @@ func (r Region) Province() string { return r.Code[:2] }
 func (r Region) TimeZone() Zone { return provinceZone(r.Code[:2]) }
 
 type table struct {
-	all     []Region          // sorted by dotted code
-	byKey   map[uint64]int32  // numeric key of the plain code → index in all
-	byLevel [5][]int32        // indexes into all, per level, sorted by code
+	all     []Region         // sorted by dotted code
+	byKey   map[uint64]int32 // numeric key of the plain code → index in all
+	byLevel [5][]int32       // indexes into all, per level, sorted by code
 }
 
 var (

@@ -29,8 +29,8 @@ func TestLookup(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, code, want string
-		level          region.Level
-		parent         string
+		level            region.Level
+		parent           string
 	}{
 		{"Province", "32", "Jawa Barat", region.Province, ""},
 		{"RegencyDotted", "32.01", "Kabupaten Bogor", region.Regency, "32"},
