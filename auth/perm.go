@@ -1,0 +1,70 @@
+// Package auth decides who may do what, where: users with a role and a
+// scope, web sessions, API tokens, and the permission table. Business rules
+// about access live here once; capability packages ask Can and scope their
+// queries with the actor's region scope.
+package auth
+
+import (
+	"tepat"
+)
+
+// Permission names one kind of action.
+type Permission string
+
+// Permissions. Add one here and give it roles in grants; docs/security.md
+// lists the same table.
+const (
+	PermUserManage    Permission = "user.manage"    // add, disable users; tokens for others
+	PermAuditRead     Permission = "audit.read"     // read the audit log
+	PermRegistryRead  Permission = "registry.read"  // families and persons (masked)
+	PermRegistryWrite Permission = "registry.write" // import, change families
+	PermRevealPII     Permission = "pii.reveal"     // show a full NIK or KK number (audited)
+	PermStatsRead     Permission = "stats.read"     // aggregated figures
+	PermExport        Permission = "data.export"    // export lists (audited)
+)
+
+// grants is the permission table: which roles hold each permission. The
+// system actor holds all of them.
+var grants = map[Permission][]tepat.Role{
+	PermUserManage:    {tepat.RoleAdmin},
+	PermAuditRead:     {tepat.RoleAdmin, tepat.RoleAuditor},
+	PermRegistryRead:  {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping, tepat.RoleAuditor, tepat.RoleSatgas},
+	PermRegistryWrite: {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping},
+	PermRevealPII:     {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping, tepat.RoleAuditor},
+	PermStatsRead:     tepat.Roles,
+	PermExport:        {tepat.RolePusat, tepat.RoleDinsos, tepat.RoleAuditor},
+}
+
+// Can reports whether a may act with permission p. A nil actor may nothing.
+func Can(a *tepat.Actor, p Permission) bool {
+	if a == nil {
+		return false
+	}
+	if a.Role == tepat.RoleSystem {
+		return true
+	}
+	for _, r := range grants[p] {
+		if r == a.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// Require returns nil if the actor in ctx may act with p, EUNAUTHORIZED if
+// there is no actor, and EFORBIDDEN otherwise.
+func Require(a *tepat.Actor, p Permission) error {
+	if a == nil {
+		return tepat.Reasonf(tepat.EUNAUTHORIZED, "BELUM_MASUK", "silakan masuk terlebih dahulu")
+	}
+	if !Can(a, p) {
+		return tepat.Reasonf(tepat.EFORBIDDEN, "TIDAK_BERWENANG", "peran %s tidak berwenang untuk %s", a.Role, p)
+	}
+	return nil
+}
+
+// Grants returns the roles that hold p, for documentation and pages.
+func Grants(p Permission) []tepat.Role { return grants[p] }
+
+// AllPermissions lists the permissions in a stable order.
+var AllPermissions = []Permission{PermUserManage, PermAuditRead, PermRegistryRead, PermRegistryWrite, PermRevealPII, PermStatsRead, PermExport}
