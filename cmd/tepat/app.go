@@ -30,7 +30,7 @@ type App struct {
 	Stdout, Stderr io.Writer
 	Config         Config
 
-	flagDB, flagLogLevel string
+	flagDB, flagLogLevel, flagAs string
 	logger               *slog.Logger
 }
 

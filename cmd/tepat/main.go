@@ -128,6 +128,7 @@ func (app *App) rootCmd() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&app.flagDB, "db", "", "database: sqlite:PATH or postgres://… (env TEPAT_DB, default "+defaultDB+")")
 	root.PersistentFlags().StringVar(&app.flagLogLevel, "log-level", "", "log level: debug, info, warn, error (env TEPAT_LOG_LEVEL, default info)")
+	root.PersistentFlags().StringVar(&app.flagAs, "as", "", "act as this user: checked against their role and scope, audited in their name (default: the system actor)")
 	root.AddCommand(
 		app.versionCmd(),
 		app.migrateCmd(),
