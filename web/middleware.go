@@ -110,7 +110,9 @@ func (s *Server) wrap(route string, h http.HandlerFunc) http.Handler {
 			s.Logger.Info("http", "method", r.Method, "route", route, "status", status,
 				"duration_ms", float64(elapsed.Microseconds())/1000, "request_id", id)
 		}()
-		h(sw, r)
+		if r, ok := s.authenticate(sw, r); ok {
+			h(sw, r)
+		}
 	})
 }
 

@@ -7,7 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
+	"tepat"
+	"tepat/auth"
 	"tepat/region"
 )
 
@@ -18,7 +21,12 @@ type page struct {
 	Path      string
 	RequestID string
 	Title     string
+	Actor     *tepat.Actor
+	CSRF      string
 }
+
+// Can reports whether the signed-in user holds permission p (for menus).
+func (p *page) Can(perm string) bool { return auth.Can(p.Actor, auth.Permission(perm)) }
 
 // T translates key into the page's language.
 func (p *page) T(key string) string { return translate(p.Lang, key) }
@@ -98,6 +106,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	p.Lang = languageOf(r)
 	p.Path = r.URL.RequestURI()
 	p.RequestID = requestID(r.Context())
+	p.Actor = tepat.ActorFrom(r.Context())
+	if p.CSRF == "" {
+		p.CSRF = csrfFrom(r.Context())
+	}
 	var buf bytes.Buffer
 	if err := s.tmpl[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.Logger.Error("render", "template", name, "err", err, "request_id", p.RequestID)
@@ -115,4 +127,14 @@ type errorPage struct {
 	Status  int
 	Message string
 	Code    string
+}
+
+// Time shows t in the time zone of the region code (WIB when none), e.g.
+// "25-11-2019 15:30 WIB".
+func (p *page) Time(t time.Time, regionCode string) string {
+	z := region.WIB
+	if regionCode != "" {
+		z = region.TimeZone(regionCode)
+	}
+	return t.In(z.Location()).Format("02-01-2006 15:04") + " " + string(z)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"tepat/auth"
 	"tepat/db"
 )
 
@@ -29,8 +30,13 @@ var staticFS embed.FS
 // concurrent use.
 type Server struct {
 	DB     *db.DB
+	Auth   *auth.Store
 	Logger *slog.Logger
 	Now    func() time.Time
+
+	// SecureCookies marks cookies Secure even on plain HTTP, for servers
+	// behind a TLS-terminating proxy.
+	SecureCookies bool
 
 	mux     *http.ServeMux
 	tmpl    map[string]*template.Template
@@ -43,7 +49,7 @@ func New(d *db.DB, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{DB: d, Logger: logger, Now: time.Now, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
+	s := &Server{DB: d, Auth: auth.New(d), Logger: logger, Now: time.Now, mux: http.NewServeMux(), reg: prometheus.NewRegistry()}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(s.reg)
 	s.tmpl = parseTemplates()
@@ -59,6 +65,8 @@ func (s *Server) routes() {
 	s.handle("GET /metrics", s.handleMetrics)
 
 	// JSON API.
+	s.handle("GET /api/v1/me", s.apiMe)
+	s.handle("GET /api/v1/audit", s.apiAudit)
 	s.handle("GET /api/v1/regions", s.apiRegions)
 	s.handle("GET /api/v1/regions/{code}", s.apiRegion)
 	s.handle("GET /api/v1/regions/{code}/children", s.apiRegionChildren)
@@ -66,6 +74,11 @@ func (s *Server) routes() {
 	// Pages.
 	s.handle("GET /{$}", s.pageHome)
 	s.handle("GET /lang", s.pageSetLang)
+	s.handle("GET /masuk", s.pageLogin)
+	s.handle("POST /masuk", s.postLogin)
+	s.handle("POST /keluar", s.postLogout)
+	s.handle("GET /audit", s.pageAudit)
+	s.handle("GET /pengguna", s.pageUsers)
 	s.handle("GET /wilayah", s.pageRegions)
 	s.handle("GET /wilayah/{code}", s.pageRegion)
 	s.handle("/", s.pageNotFound)
