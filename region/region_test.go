@@ -163,3 +163,25 @@ func ExampleLookup() {
 	fmt.Println(r.Code, r.Name, r.Level, r.TimeZone())
 	// Output: 32.73 Kota Bandung regency WIB
 }
+
+func TestVillageRange(t *testing.T) {
+	t.Parallel()
+	lo, hi, err := region.VillageRange("32.01")
+	if err != nil || lo != 3201000000 || hi != 3201999999 {
+		t.Fatalf("%d %d %v", lo, hi, err)
+	}
+	n, _ := region.VillageNumber("11.01.01.2001")
+	if lo, hi, _ := region.VillageRange("11.01.01.2001"); lo != n || hi != n {
+		t.Fatalf("village range %d %d", lo, hi)
+	}
+	if region.VillageCode(n) != "11.01.01.2001" {
+		t.Fatal(region.VillageCode(n))
+	}
+	lo, hi, _ = region.VillageRange("32.01")
+	for _, v := range region.Villages("32.01") {
+		n, _ := region.VillageNumber(v.Code)
+		if n < lo || n > hi {
+			t.Fatalf("%s outside range", v.Code)
+		}
+	}
+}

@@ -31,7 +31,7 @@ type App struct {
 	Config         Config
 
 	flagDB, flagLogLevel, flagAs string
-	logger               *slog.Logger
+	logger                       *slog.Logger
 }
 
 // loadConfig fills app.Config from defaults, environment and flags.

@@ -9,5 +9,5 @@ import (
 // loadDemo fills an empty database with a generated demo dataset.
 func (app *App) loadDemo(ctx context.Context, d *db.DB) error {
 	app.logger.Info("demo mode")
-	return nil
+	return app.ensureDemoUsers(ctx, d)
 }

@@ -46,10 +46,13 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 	}
 	defer d.Close()
 	if demo {
-		if err := app.loadDemo(ctx, d); err != nil {
-			ln.Close()
-			return err
-		}
+		err = app.loadDemo(ctx, d)
+	} else {
+		err = app.ensureAdmin(ctx, d)
+	}
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	srv := &http.Server{
 		Handler:           web.New(d, app.logger),
