@@ -47,4 +47,3 @@ func (app *App) nikCmd() *cobra.Command {
 	})
 	return cmd
 }
-
