@@ -113,7 +113,8 @@ func ListFamilies(ctx context.Context, d *db.DB, q Query) ([]Family, error) {
 		q.Limit = 500
 	}
 	if q.Region != "" && !overlaps(a, q.Region) {
-		return nil, nil
+		// Outside the scope answers as if the region did not exist.
+		return nil, tepat.Reasonf(tepat.ENOTFOUND, "KODE_WILAYAH_TIDAK_DIKENAL", "kode wilayah %q tidak dikenal", q.Region)
 	}
 	scope, args, err := scopeFilter(a, "f.village", q.Region, 4)
 	if err != nil {

@@ -103,9 +103,9 @@ func TestScopeHidesOtherRegions(t *testing.T) {
 			if err != nil || len(fs) != 40 {
 				t.Fatalf("%d %v", len(fs), err)
 			}
-			fs, _ = registry.ListFamilies(dinsos, d, registry.Query{Region: "33", Limit: 500})
-			if len(fs) != 0 {
-				t.Fatalf("listed %d families of 33", len(fs))
+			fs, err = registry.ListFamilies(dinsos, d, registry.Query{Region: "33", Limit: 500})
+			if len(fs) != 0 || tepat.ErrorCode(err) != tepat.ENOTFOUND {
+				t.Fatalf("listed %d families of 33: %v", len(fs), err)
 			}
 		})
 		t.Run("StatsOfOtherRegionNotFound", func(t *testing.T) {
