@@ -36,8 +36,8 @@ type regionPage struct {
 	Results   []region.Region
 	Stats     *registry.Stats
 	Counts    map[string]registry.Count // per child code
-	Chart     []bar                      // families per child region
-	Deciles   []bar                      // families per decile
+	Chart     []bar                     // families per child region
+	Deciles   []bar                     // families per decile
 }
 
 // bar is one bar of a horizontal SVG bar chart (no script, no inline CSS).
