@@ -150,4 +150,3 @@ func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) stri
 	}
 	return string(b)
 }
-
