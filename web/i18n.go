@@ -102,6 +102,7 @@ var messages = map[string]map[string]string{
 		"regions.intro":     "Kode wilayah Kemendagri: provinsi → kabupaten/kota → kecamatan → desa/kelurahan.",
 		"regions.code":      "Kode",
 		"regions.name":      "Nama",
+		"regions.level":     "Tingkat",
 		"regions.zone":      "Zona waktu",
 		"regions.children":  "Wilayah di bawahnya",
 		"regions.families":  "Keluarga",
