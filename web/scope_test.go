@@ -124,6 +124,7 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					t.Errorf("API list of 33: visible=%v but body says otherwise", sees33)
 				}
 				resp, body = b.do("GET", "/api/v1/families", nil, bearer...)
+				expect("API list of own scope", resp.StatusCode, itemStatus(true))
 				if readsRegistry && strings.Contains(body, "33.74.") != sees33 {
 					t.Errorf("API list of own scope shows 33: %v", !sees33)
 				}
@@ -154,6 +155,9 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 				}
 				resp, body = b.do("GET", "/keluarga?region=33", nil)
 				expect("page list of 33", resp.StatusCode, itemStatus(sees33))
+				if !sees33 && strings.Contains(body, "33.74.") {
+					t.Errorf("page list of 33 leaked families")
+				}
 				resp, body = b.do("GET", "/wilayah/33", nil)
 				expect("region page 33", resp.StatusCode, http.StatusOK)
 				if !a.InRegion("33.74.01.1001") && strings.Contains(body, "Kota Semarang</text>") {
