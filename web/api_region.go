@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"tepat"
 	"tepat/region"
 )
 
@@ -27,7 +28,29 @@ func toRegionsJSON(rs []region.Region) []regionJSON {
 	return out
 }
 
+// apiRegions lists the provinces, or with ?q= searches region names
+// (optionally one ?level=province|regency|district|village), at most 50.
 func (s *Server) apiRegions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if name := q.Get("q"); name != "" {
+		var lvl region.Level
+		if l := q.Get("level"); l != "" {
+			for _, c := range []region.Level{region.Province, region.Regency, region.District, region.Village} {
+				if c.String() == l {
+					lvl = c
+				}
+			}
+			if lvl == 0 {
+				s.writeError(w, r, tepat.Reasonf(tepat.EINVALID, "TINGKAT_TIDAK_DIKENAL", "tingkat wilayah %q tidak dikenal: province, regency, district atau village", l))
+				return
+			}
+		}
+		if len(name) > 100 {
+			name = name[:100]
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"regions": toRegionsJSON(region.Search(name, lvl, 50))})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"regions": toRegionsJSON(region.Provinces())})
 }
 

@@ -16,6 +16,7 @@ import (
 	"tepat/auth"
 	"tepat/db"
 	"tepat/db/dbtest"
+	"tepat/web"
 )
 
 var sysCtx = tepat.WithActor(context.Background(), tepat.System)
@@ -230,5 +231,21 @@ func TestAuditEntriesForWebLogins(t *testing.T) {
 	b.login("admin1", pw)
 	if resp, body := b.do("GET", "/pengguna", nil); resp.StatusCode != 200 || !strings.Contains(body, "admin1") {
 		t.Fatalf("users page: %d", resp.StatusCode)
+	}
+}
+
+func TestSecureCookiesBehindProxy(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, db.SQLite)
+	s := web.New(d, nil)
+	s.SecureCookies = true
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	pw := addUser(t, auth.New(d), "pusat1", tepat.RolePusat)
+	b := newBrowser(t, srv)
+	_, page := b.do("GET", "/masuk", nil)
+	resp, _ := b.do("POST", "/masuk", url.Values{"username": {"pusat1"}, "password": {pw}, "csrf": {csrfOf(t, page)}})
+	if !strings.Contains(resp.Header.Get("Set-Cookie"), "; Secure") {
+		t.Fatalf("session cookie not Secure: %s", resp.Header.Get("Set-Cookie"))
 	}
 }

@@ -211,6 +211,7 @@ var messages = map[string]map[string]string{
 		"regions.intro":     "Kemendagri region codes: province → regency/city → district → village.",
 		"regions.code":      "Code",
 		"regions.name":      "Name",
+		"regions.level":     "Level",
 		"regions.zone":      "Time zone",
 		"regions.children":  "Regions below",
 		"regions.families":  "Families",

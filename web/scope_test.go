@@ -158,6 +158,24 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 				if !sees33 && strings.Contains(body, "33.74.") {
 					t.Errorf("page list of 33 leaked families")
 				}
+				// Role-gated national routes.
+				gate := func(p auth.Permission) int {
+					if auth.Can(a, p) {
+						return http.StatusOK
+					}
+					return http.StatusForbidden
+				}
+				resp, _ = b.do("GET", "/api/v1/audit", nil, bearer...)
+				expect("API audit", resp.StatusCode, gate(auth.PermAuditRead))
+				resp, _ = b.do("GET", "/audit", nil)
+				expect("page audit", resp.StatusCode, gate(auth.PermAuditRead))
+				resp, _ = b.do("GET", "/pengguna", nil)
+				expect("page users", resp.StatusCode, gate(auth.PermUserManage))
+				resp, body = b.do("GET", "/api/v1/me", nil, bearer...)
+				expect("API me", resp.StatusCode, http.StatusOK)
+				if !strings.Contains(body, `"role": "`+string(r.role)+`"`) {
+					t.Errorf("API me: %s", body)
+				}
 				resp, body = b.do("GET", "/wilayah/33", nil)
 				expect("region page 33", resp.StatusCode, http.StatusOK)
 				if !a.InRegion("33.74.01.1001") && strings.Contains(body, "Kota Semarang</text>") {

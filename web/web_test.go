@@ -160,3 +160,30 @@ func TestLanguageSwitch(t *testing.T) {
 		t.Fatalf("open redirect: %s", hdr.Get("Location"))
 	}
 }
+
+func TestRegionSearchAPI(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, dbtest.Open(t, db.SQLite))
+	status, _, body := get(t, srv, "/api/v1/regions?q=makassar&level=regency")
+	if status != 200 || !strings.Contains(body, `"code": "73.71"`) {
+		t.Fatalf("%d %s", status, body)
+	}
+	if status, _, body := get(t, srv, "/api/v1/regions?q=x&level=planet"); status != 400 || !strings.Contains(body, "TINGKAT_TIDAK_DIKENAL") {
+		t.Fatalf("%d %s", status, body)
+	}
+}
+
+func TestEveryMessageHasBothLanguages(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, dbtest.Open(t, db.SQLite))
+	for _, cookie := range []string{"lang=id", "lang=en"} {
+		for _, path := range []string{"/", "/wilayah", "/wilayah/32", "/masuk", "/nope"} {
+			_, _, body := get(t, srv, path, "Cookie", cookie)
+			for _, key := range []string{"nav.", "home.", "regions.", "login.", "error.", "level.", "footer."} {
+				if strings.Contains(body, ">"+key) || strings.Contains(body, " "+key) {
+					t.Errorf("%s %s shows an untranslated key %s…", cookie, path, key)
+				}
+			}
+		}
+	}
+}

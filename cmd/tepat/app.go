@@ -21,6 +21,9 @@ type Config struct {
 	DB       string     // TEPAT_DB, --db
 	Addr     string     // TEPAT_ADDR, --addr (serve)
 	LogLevel slog.Level // TEPAT_LOG_LEVEL, --log-level
+	// SecureCookies marks cookies Secure on plain HTTP too, for a server
+	// behind a TLS-terminating proxy (TEPAT_SECURE_COOKIES=1, --secure-cookies).
+	SecureCookies bool
 }
 
 // App holds what a command run needs: streams, configuration and, once
@@ -43,6 +46,7 @@ func (app *App) loadConfig(cmd *cobra.Command) error {
 	if v := os.Getenv("TEPAT_ADDR"); v != "" {
 		c.Addr = v
 	}
+	c.SecureCookies = os.Getenv("TEPAT_SECURE_COOKIES") == "1"
 	level := os.Getenv("TEPAT_LOG_LEVEL")
 	if app.flagDB != "" {
 		c.DB = app.flagDB

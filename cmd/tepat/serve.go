@@ -15,7 +15,7 @@ import (
 
 func (app *App) serveCmd() *cobra.Command {
 	var addr string
-	var demo bool
+	var demo, secure bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web server (UI, JSON API, /healthz, /metrics)",
@@ -23,6 +23,9 @@ func (app *App) serveCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if addr != "" {
 				app.Config.Addr = addr
+			}
+			if secure {
+				app.Config.SecureCookies = true
 			}
 			ln, err := net.Listen("tcp", app.Config.Addr)
 			if err != nil {
@@ -32,6 +35,7 @@ func (app *App) serveCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "", "address to listen on (env TEPAT_ADDR, default :8080)")
+	cmd.Flags().BoolVar(&secure, "secure-cookies", false, "mark cookies Secure even on plain HTTP, behind a TLS proxy (env TEPAT_SECURE_COOKIES=1)")
 	cmd.Flags().BoolVar(&demo, "demo", false, "on an empty database, load a generated demo dataset first")
 	return cmd
 }
@@ -54,8 +58,10 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 		ln.Close()
 		return err
 	}
+	handler := web.New(d, app.logger)
+	handler.SecureCookies = app.Config.SecureCookies
 	srv := &http.Server{
-		Handler:           web.New(d, app.logger),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
