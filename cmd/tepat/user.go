@@ -43,6 +43,17 @@ func (app *App) actorCtx(ctx context.Context) (context.Context, *db.DB, error) {
 	return tepat.WithActor(ctx, u.Actor()), d, nil
 }
 
+// withActor opens the database, resolves --as, runs fn and closes the
+// database: the frame of every command that reads or changes data.
+func (app *App) withActor(cmd *cobra.Command, fn func(ctx context.Context, d *db.DB) error) error {
+	ctx, d, err := app.actorCtx(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return fn(ctx, d)
+}
+
 func (app *App) userCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "user", Short: "Manage users (role admin)"}
 	var (
@@ -66,20 +77,17 @@ func (app *App) userCmd() *cobra.Command {
 					return tepat.Reasonf(tepat.EINVALID, "KATA_SANDI_KOSONG", "kata sandi dari stdin kosong")
 				}
 			}
-			ctx, d, err := app.actorCtx(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			u, pw, err := auth.New(d).CreateUser(ctx, auth.NewUser{Username: username, Role: tepat.Role(role), Scopes: scopes, Password: password})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Stdout, "user %s created: role %s, scope %s\n", u.Username, u.Role, u.Actor().ScopeString())
-			if !pwStdin {
-				fmt.Fprintf(app.Stdout, "password (shown once): %s\n", pw)
-			}
-			return nil
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				u, pw, err := auth.New(d).CreateUser(ctx, auth.NewUser{Username: username, Role: tepat.Role(role), Scopes: scopes, Password: password})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Stdout, "user %s created: role %s, scope %s\n", u.Username, u.Role, u.Actor().ScopeString())
+				if !pwStdin {
+					fmt.Fprintf(app.Stdout, "password (shown once): %s\n", pw)
+				}
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&username, "username", "", "user name (3–32: a-z 0-9 . _ -)")
@@ -94,25 +102,22 @@ func (app *App) userCmd() *cobra.Command {
 		Short: "List users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, d, err := app.actorCtx(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			users, err := auth.New(d).ListUsers(ctx)
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(app.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "USERNAME\tROLE\tSCOPE\tSTATUS\tCREATED")
-			for _, u := range users {
-				status := "active"
-				if u.Disabled {
-					status = "disabled"
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				users, err := auth.New(d).ListUsers(ctx)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.Actor().ScopeString(), status, u.CreatedAt.Format(time.RFC3339))
-			}
-			return w.Flush()
+				w := tabwriter.NewWriter(app.Stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "USERNAME\tROLE\tSCOPE\tSTATUS\tCREATED")
+				for _, u := range users {
+					status := "active"
+					if u.Disabled {
+						status = "disabled"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Username, u.Role, u.Actor().ScopeString(), status, u.CreatedAt.Format(time.RFC3339))
+				}
+				return w.Flush()
+			})
 		},
 	}
 	disable := &cobra.Command{
@@ -120,16 +125,13 @@ func (app *App) userCmd() *cobra.Command {
 		Short: "Disable a user, end their sessions and revoke their tokens",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, d, err := app.actorCtx(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			if err := auth.New(d).DisableUser(ctx, args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Stdout, "user %s disabled\n", args[0])
-			return nil
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				if err := auth.New(d).DisableUser(ctx, args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Stdout, "user %s disabled\n", args[0])
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(add, list, disable)
@@ -153,17 +155,14 @@ func (app *App) tokenCmd() *cobra.Command {
 		Short: "Create an API token; prints it once",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, d, err := app.actorCtx(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			t, secret, err := auth.New(d).CreateToken(ctx, username, name, expires)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Stdout, "token %d for %s (%s), expires %s\n%s\n", t.ID, t.Username, t.Name, t.ExpiresAt.Format(time.RFC3339), secret)
-			return nil
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				t, secret, err := auth.New(d).CreateToken(ctx, username, name, expires)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Stdout, "token %d for %s (%s), expires %s\n%s\n", t.ID, t.Username, t.Name, t.ExpiresAt.Format(time.RFC3339), secret)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&username, "username", "", "the user the token acts as")
@@ -179,16 +178,13 @@ func (app *App) tokenCmd() *cobra.Command {
 			if err != nil {
 				return usageError{fmt.Errorf("token id must be a number: %q", args[0])}
 			}
-			ctx, d, err := app.actorCtx(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			if err := auth.New(d).RevokeToken(ctx, id); err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Stdout, "token %d revoked\n", id)
-			return nil
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				if err := auth.New(d).RevokeToken(ctx, id); err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Stdout, "token %d revoked\n", id)
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(create, revoke)
@@ -202,24 +198,21 @@ func (app *App) auditCmd() *cobra.Command {
 		Short: "Walk the hash chain; exit 1 naming the first altered or missing entry",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, d, err := app.actorCtx(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			if err := auth.Require(tepat.ActorFrom(ctx), auth.PermAuditRead); err != nil {
-				return err
-			}
-			res, err := audit.Verify(ctx, d)
-			if err != nil {
-				return err
-			}
-			if !res.OK {
-				fmt.Fprintf(app.Stdout, "audit log BROKEN at entry %d: %s (%d entries before it are intact)\n", res.BadSeq, res.Problem, res.Entries)
-				return exitError{exitFailed}
-			}
-			fmt.Fprintf(app.Stdout, "audit log intact: %d entries\n", res.Entries)
-			return nil
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				if err := auth.Require(tepat.ActorFrom(ctx), auth.PermAuditRead); err != nil {
+					return err
+				}
+				res, err := audit.Verify(ctx, d)
+				if err != nil {
+					return err
+				}
+				if !res.OK {
+					fmt.Fprintf(app.Stdout, "audit log BROKEN at entry %d: %s (%d entries before it are intact)\n", res.BadSeq, res.Problem, res.Entries)
+					return exitError{exitFailed}
+				}
+				fmt.Fprintf(app.Stdout, "audit log intact: %d entries\n", res.Entries)
+				return nil
+			})
 		},
 	}
 	var f audit.Filter
@@ -229,30 +222,27 @@ func (app *App) auditCmd() *cobra.Command {
 		Short: "List audit entries",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, d, err := app.actorCtx(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			if err := auth.Require(tepat.ActorFrom(ctx), auth.PermAuditRead); err != nil {
-				return err
-			}
-			es, err := audit.List(ctx, d, f)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if es == nil {
-					es = []audit.Entry{}
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				if err := auth.Require(tepat.ActorFrom(ctx), auth.PermAuditRead); err != nil {
+					return err
 				}
-				return app.printJSON(es)
-			}
-			w := tabwriter.NewWriter(app.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "SEQ\tAT (UTC)\tACTOR\tROLE\tACTION\tOBJECT\tREGION\tSUMMARY")
-			for _, e := range es {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At.Format("2006-01-02 15:04:05"), e.Actor, e.Role, e.Action, e.Object, e.Region, e.Summary)
-			}
-			return w.Flush()
+				es, err := audit.List(ctx, d, f)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if es == nil {
+						es = []audit.Entry{}
+					}
+					return app.printJSON(es)
+				}
+				w := tabwriter.NewWriter(app.Stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "SEQ\tAT (UTC)\tACTOR\tROLE\tACTION\tOBJECT\tREGION\tSUMMARY")
+				for _, e := range es {
+					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At.Format("2006-01-02 15:04:05"), e.Actor, e.Role, e.Action, e.Object, e.Region, e.Summary)
+				}
+				return w.Flush()
+			})
 		},
 	}
 	list.Flags().StringVar(&f.Actor, "actor", "", "only this actor")
