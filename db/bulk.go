@@ -14,79 +14,35 @@ import (
 // Next advances, Values returns the current row, Err reports a failure.
 type RowSource = pgx.CopyFromSource
 
-// Bulk is a transaction made for loading many rows: Copy uses PostgreSQL's
-// COPY protocol, or on SQLite prepared multi-row inserts of up to 500 rows
-// (well under SQLite's bound-parameter limit). Exec runs set-based SQL in
-// the same transaction.
-type Bulk struct {
-	db *DB
-	pg pgx.Tx
-	sq *sql.Tx
-}
-
-// InBulk runs fn in one bulk transaction and commits if fn returns nil.
-func (db *DB) InBulk(ctx context.Context, fn func(*Bulk) error) error {
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if db.engine == Postgres {
-		return Translate(conn.Raw(func(dc any) error {
-			pc := dc.(*stdlib.Conn).Conn()
-			tx, err := pc.Begin(ctx)
-			if err != nil {
-				return err
-			}
-			defer tx.Rollback(ctx)
-			if err := fn(&Bulk{db: db, pg: tx}); err != nil {
-				return err
-			}
-			return tx.Commit(ctx)
-		}))
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(&Bulk{db: db, sq: tx}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return Translate(tx.Commit())
-}
-
-// Exec runs a statement inside the bulk transaction.
-func (b *Bulk) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	if b.pg != nil {
-		tag, err := b.pg.Exec(ctx, query, args...)
-		return tag.RowsAffected(), Translate(err)
-	}
-	res, err := b.sq.ExecContext(ctx, b.db.q(query), args...)
-	if err != nil {
-		return 0, Translate(err)
-	}
-	return res.RowsAffected()
-}
+// Rows adapts a slice of rows to a RowSource.
+func Rows(rows [][]any) RowSource { return pgx.CopyFromRows(rows) }
 
 // CopyFrom loads rows into table in one transaction and returns how many.
 // The table and column names must be constants of the caller, never input.
 func (db *DB) CopyFrom(ctx context.Context, table string, columns []string, src RowSource) (n int64, err error) {
-	err = db.InBulk(ctx, func(b *Bulk) error {
-		n, err = b.Copy(ctx, table, columns, src)
+	err = db.InTx(ctx, func(tx *Tx) error {
+		n, err = tx.Copy(ctx, table, columns, src)
 		return err
 	})
 	return n, err
 }
 
-// Copy loads rows into table and returns how many. The table and column
-// names must be constants of the caller, never input.
-func (b *Bulk) Copy(ctx context.Context, table string, columns []string, src RowSource) (int64, error) {
-	if b.pg != nil {
-		n, err := b.pg.CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+// Copy loads rows into table inside the transaction and returns how many:
+// PostgreSQL's COPY protocol on the transaction's own connection, or on
+// SQLite prepared multi-row inserts of up to 500 rows (well under its
+// bound-parameter limit). The table and column names must be constants of
+// the caller, never input.
+func (tx *Tx) Copy(ctx context.Context, table string, columns []string, src RowSource) (int64, error) {
+	if tx.db.engine == Postgres {
+		var n int64
+		err := tx.conn.Raw(func(dc any) error {
+			var err error
+			n, err = dc.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+			return err
+		})
 		return n, Translate(err)
 	}
-	return copySQLite(ctx, b.sq, table, columns, src)
+	return copySQLite(ctx, tx.tx, table, columns, src)
 }
 
 func copySQLite(ctx context.Context, tx *sql.Tx, table string, columns []string, src RowSource) (n int64, err error) {

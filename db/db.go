@@ -230,3 +230,13 @@ func Translate(err error) error {
 	}
 	return err
 }
+
+// TimeParam returns placeholder $n written so that the engine knows it is
+// a time where it could not infer it (in a SELECT list): PostgreSQL needs
+// an explicit type there, SQLite takes the value as it comes.
+func TimeParam(e Engine, n int) string {
+	if e == Postgres {
+		return fmt.Sprintf("$%d::timestamptz", n)
+	}
+	return fmt.Sprintf("$%d", n)
+}

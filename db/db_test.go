@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"tepat"
 	"tepat/db"
 	"tepat/db/dbtest"
@@ -178,7 +176,7 @@ func TestCopyFromLoadsEveryRow(t *testing.T) {
 		for i := range rows {
 			rows[i] = []any{fmt.Sprintf("k%05d", i), strings.Repeat("v", i%7), now}
 		}
-		n, err := d.CopyFrom(ctx, "settings", []string{"key", "value", "updated_at"}, pgx.CopyFromRows(rows))
+		n, err := d.CopyFrom(ctx, "settings", []string{"key", "value", "updated_at"}, db.Rows(rows))
 		if err != nil || n != 1234 {
 			t.Fatalf("CopyFrom = %d, %v", n, err)
 		}
@@ -189,13 +187,40 @@ func TestCopyFromLoadsEveryRow(t *testing.T) {
 		}
 		// A failing batch leaves nothing behind.
 		_, err = d.CopyFrom(ctx, "settings", []string{"key", "value", "updated_at"},
-			pgx.CopyFromRows([][]any{{"new", "", now}, {"k00001", "", now}}))
+			db.Rows([][]any{{"new", "", now}, {"k00001", "", now}}))
 		if err == nil {
 			t.Fatal("duplicate key loaded")
 		}
 		d.QueryRow(ctx, `SELECT COUNT(*) FROM settings WHERE key = 'new'`).Scan(&count)
 		if count != 0 {
 			t.Fatal("failed load left rows behind")
+		}
+	})
+}
+
+func TestCopyJoinsTheTransaction(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		boom := errors.New("boom")
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.Copy(ctx, "settings", []string{"key", "value", "updated_at"}, db.Rows([][]any{{"a", "1", now}, {"b", "2", now}})); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM settings`).Scan(&n); err != nil || n != 2 {
+				return fmt.Errorf("copied rows not visible in the transaction: %d %v", n, err)
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		var n int
+		d.QueryRow(ctx, `SELECT COUNT(*) FROM settings`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("copy survived the rollback: %d rows", n)
 		}
 	})
 }

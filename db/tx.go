@@ -6,10 +6,12 @@ import (
 	"fmt"
 )
 
-// Tx is a transaction. It is not safe for concurrent use.
+// Tx is a transaction on one dedicated connection. It is not safe for
+// concurrent use.
 type Tx struct {
-	tx *sql.Tx
-	db *DB
+	tx   *sql.Tx
+	conn *sql.Conn
+	db   *DB
 }
 
 // Exec runs a statement in the transaction.
@@ -32,9 +34,6 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // Engine reports the engine of the transaction's database.
 func (tx *Tx) Engine() Engine { return tx.db.engine }
 
-// SQL returns the underlying *sql.Tx (bulk load uses it).
-func (tx *Tx) SQL() *sql.Tx { return tx.tx }
-
 // InTx runs fn in a read-write transaction and commits if fn returns nil;
 // otherwise, or if fn panics, it rolls back. On SQLite the transaction takes
 // the write lock at BEGIN (IMMEDIATE), so writers queue instead of failing
@@ -49,11 +48,16 @@ func (db *DB) InReadTx(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
-	stx, err := db.sql.BeginTx(ctx, opts)
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close()
+	stx, err := conn.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, db: db}
+	tx := &Tx{tx: stx, conn: conn, db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()

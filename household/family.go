@@ -81,6 +81,9 @@ func (r *Reader) readRow() bool {
 		}
 		r.stats.Rows++
 		r.parseRow(cells, line)
+		if r.opts.KeepCells {
+			r.pendCells = slices.Clone(cells)
+		}
 		return true
 	}
 }
@@ -110,6 +113,9 @@ func (r *Reader) add(fam *Family) {
 		fam.Problems = append(fam.Problems, p)
 	}
 	fam.Members = append(fam.Members, r.pend)
+	if r.opts.KeepCells {
+		fam.Cells = append(fam.Cells, r.pendCells)
+	}
 }
 
 // checkOrder reports a KK whose rows already appeared before another family.

@@ -116,6 +116,9 @@ type Family struct {
 	Desil       int      // the head's decile (or the first valid one), 0 if none is valid
 	Line        int      // line of the first row
 	Members     []Person // in file order; at most MaxMembers
+	// Cells holds each member row's original cells, aligned with Members,
+	// when Options.KeepCells is set.
+	Cells [][]string
 	// Problems holds every error and warning of the rows and of the family
 	// rules, ordered by line and column.
 	Problems []Problem

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -31,6 +32,9 @@ type Options struct {
 	// DisableOrderCheck turns off KK_TIDAK_BERURUTAN, which keeps every KK
 	// number of the file in memory the same way (30–38 bytes per family).
 	DisableOrderCheck bool
+	// KeepCells keeps each member row's original cells in Family.Cells,
+	// for error reports that repeat the rows as they were sent.
+	KeepCells bool
 }
 
 // Stats counts what a Reader has read so far.
@@ -78,6 +82,8 @@ type Reader struct {
 
 	pend      Person    // the row read ahead: first row of the next family
 	pendProbs []Problem // its problems
+	pendCells []string  // its original cells (KeepCells)
+	header    []string  // the header cells as written
 	hasPend   bool
 	overflow  bool // the current family reached MaxMembers
 	fam       Family
@@ -243,6 +249,7 @@ func (r *Reader) readHeader() error {
 		return r.fatalErr(err)
 	}
 	r.width = len(cells)
+	r.header = slices.Clone(cells)
 	for i, c := range cells {
 		name := normName(c)
 		k, ok := columnIndex(name)
@@ -316,6 +323,9 @@ func (r *Reader) fieldName(i int) string {
 	}
 	return ""
 }
+
+// Header returns the header cells as the file wrote them.
+func (r *Reader) Header() []string { return r.header }
 
 // Warnings returns the file-level warnings, such as ignored columns. The
 // slice must not be modified.

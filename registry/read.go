@@ -47,8 +47,9 @@ func getFamily(ctx context.Context, d *db.DB, cond string, key int64, reveal boo
 	}
 	var f Family
 	var kk, village int64
-	err = d.QueryRow(ctx, `SELECT f.id, f.no_kk, f.village, f.desil, f.alamat, f.updated_at FROM family f WHERE `+cond+` AND `+scope,
-		append([]any{key}, args...)...).Scan(&f.ID, &kk, &village, &f.Desil, &f.Alamat, &f.UpdatedAt)
+	err = d.QueryRow(ctx, `SELECT f.id, f.no_kk, f.village, f.desil, f.alamat, f.ver_from, c.at FROM family f JOIN registry_change c ON c.version = f.ver_from
+		WHERE `+cond+` AND f.ver_to IS NULL AND `+scope,
+		append([]any{key}, args...)...).Scan(&f.ID, &kk, &village, &f.Desil, &f.Alamat, &f.Version, &f.UpdatedAt)
 	if err != nil {
 		if err = db.Translate(err); tepat.ErrorCode(err) == tepat.ENOTFOUND {
 			return Family{}, errFamilyNotFound
@@ -59,7 +60,7 @@ func getFamily(ctx context.Context, d *db.DB, cond string, key int64, reveal boo
 	f.KodeWilayah, f.NamaWilayah = villageName(village)
 	f.Revealed = reveal
 	rows, err := d.Query(ctx, `SELECT nik, nama, jenis_kelamin, tanggal_lahir, hubungan, hamil, disabilitas_berat, sekolah, status
-		FROM person WHERE family_id = $1 ORDER BY CASE hubungan WHEN 'KEPALA' THEN 0 WHEN 'PASANGAN' THEN 1 ELSE 2 END, tanggal_lahir`, f.ID)
+		FROM person WHERE family_id = $1 AND ver_to IS NULL ORDER BY CASE hubungan WHEN 'KEPALA' THEN 0 WHEN 'PASANGAN' THEN 1 ELSE 2 END, tanggal_lahir`, f.ID)
 	if err != nil {
 		return Family{}, err
 	}
@@ -120,7 +121,10 @@ func ListFamilies(ctx context.Context, d *db.DB, q Query) ([]Family, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := strings.ToLower(strings.TrimSpace(q.Name))
+	name := NormalizeName(q.Name)
+	if name == "" && strings.TrimSpace(q.Name) != "" {
+		return nil, nil // nothing searchable in the query: no name matches it
+	}
 	if len(name) > 100 {
 		name = name[:100]
 	}
@@ -128,12 +132,12 @@ func ListFamilies(ctx context.Context, d *db.DB, q Query) ([]Family, error) {
 	if name != "" {
 		pattern = "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(name) + "%"
 	}
-	rows, err := d.Query(ctx, `SELECT f.id, f.no_kk, f.village, f.desil, f.alamat, f.updated_at,
-			(SELECT p.nama FROM person p WHERE p.family_id = f.id AND p.hubungan = 'KEPALA'),
-			(SELECT COUNT(*) FROM person p WHERE p.family_id = f.id)
+	rows, err := d.Query(ctx, `SELECT f.id, f.no_kk, f.village, f.desil, f.alamat, f.ver_from,
+			(SELECT p.nama FROM person p WHERE p.family_id = f.id AND p.ver_to IS NULL AND p.hubungan = 'KEPALA'),
+			(SELECT COUNT(*) FROM person p WHERE p.family_id = f.id AND p.ver_to IS NULL)
 		FROM family f
-		WHERE f.id > $1 AND `+scope+`
-		  AND ($2 = '' OR EXISTS (SELECT 1 FROM person p WHERE p.family_id = f.id AND LOWER(p.nama) LIKE $2 ESCAPE '\'))
+		WHERE f.ver_to IS NULL AND f.id > $1 AND `+scope+`
+		  AND ($2 = '' OR EXISTS (SELECT 1 FROM person p WHERE p.family_id = f.id AND p.ver_to IS NULL AND p.nama_norm LIKE $2 ESCAPE '\'))
 		ORDER BY f.id LIMIT $3`, append([]any{q.After, pattern, q.Limit}, args...)...)
 	if err != nil {
 		return nil, err
@@ -144,7 +148,7 @@ func ListFamilies(ctx context.Context, d *db.DB, q Query) ([]Family, error) {
 		var f Family
 		var kk, village int64
 		var head *string
-		if err := rows.Scan(&f.ID, &kk, &village, &f.Desil, &f.Alamat, &f.UpdatedAt, &head, &f.Jiwa); err != nil {
+		if err := rows.Scan(&f.ID, &kk, &village, &f.Desil, &f.Alamat, &f.Version, &head, &f.Jiwa); err != nil {
 			return nil, err
 		}
 		f.NoKK = number16(kk, false)

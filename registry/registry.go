@@ -26,7 +26,8 @@ type Family struct {
 	Jiwa        int       `json:"jiwa"`             // number of members
 	Members     []Member  `json:"members,omitempty"`
 	Revealed    bool      `json:"revealed"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	Version     int64     `json:"version"`             // registry version of the family's current state
+	UpdatedAt   time.Time `json:"updated_at,omitzero"` // when that version was made (single-family reads)
 }
 
 // Member is one person of a family.

@@ -3,6 +3,9 @@ package registry_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,28 +13,33 @@ import (
 	"tepat/audit"
 	"tepat/db"
 	"tepat/db/dbtest"
-	"tepat/household"
 	"tepat/registry"
 	"tepat/synth"
 )
 
 var sys = tepat.WithActor(context.Background(), tepat.System)
 
-// load generates families in each region and loads them as the system actor.
+// genFile writes a generated household file and returns its path.
+func genFile(t testing.TB, families int64, seed uint64, region string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("h-%d-%s.csv", seed, region))
+	var buf bytes.Buffer
+	if _, err := synth.WriteHouseholds(&buf, synth.Options{Families: families, Seed: seed, Region: region}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// load generates families in each region and imports them as the system actor.
 func load(t *testing.T, d *db.DB, families int64, regions ...string) {
 	t.Helper()
 	for i, code := range regions {
-		var buf bytes.Buffer
-		if _, err := synth.WriteHouseholds(&buf, synth.Options{Families: families, Seed: uint64(i + 1), Region: code}); err != nil {
-			t.Fatal(err)
-		}
-		r, err := household.NewReader(&buf, household.Options{Now: synth.DefaultReference})
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := registry.Load(sys, d, r, 37)
-		if err != nil || st.Families != families || st.Rejected != 0 {
-			t.Fatalf("load %s: %+v %v", code, st, err)
+		st, err := registry.Import(sys, d, genFile(t, families, uint64(i+1), code), registry.ImportOptions{Chunk: 37, Now: synth.DefaultReference})
+		if err != nil || st.FamiliesAccepted != families || st.FamiliesRejected != 0 {
+			t.Fatalf("import %s: %+v %v", code, st, err)
 		}
 	}
 }
@@ -142,12 +150,9 @@ func TestScopeHidesOtherRegions(t *testing.T) {
 				}
 			}
 		})
-		t.Run("LoadOutsideScopeIsRejected", func(t *testing.T) {
-			var buf bytes.Buffer
-			synth.WriteHouseholds(&buf, synth.Options{Families: 5, Seed: 99, Region: "35.78"})
-			r, _ := household.NewReader(&buf, household.Options{Now: synth.DefaultReference})
-			st, err := registry.Load(dinsos, d, r, 10)
-			if err != nil || st.Families != 0 || st.Rejected != 5 {
+		t.Run("ImportOutsideScopeIsRejected", func(t *testing.T) {
+			st, err := registry.Import(dinsos, d, genFile(t, 5, 99, "35.78"), registry.ImportOptions{Now: synth.DefaultReference})
+			if err != nil || st.FamiliesAccepted != 0 || st.FamiliesRejected != 5 {
 				t.Fatalf("%+v %v", st, err)
 			}
 		})

@@ -71,7 +71,7 @@ func RegionStats(ctx context.Context, d *db.DB, code string) (Stats, error) {
 		}
 		return &st.Children[len(st.Children)-1]
 	}
-	rows, err := d.Query(ctx, `SELECT f.village / $1 AS k, f.desil, COUNT(*) FROM family f WHERE `+scope+`
+	rows, err := d.Query(ctx, `SELECT f.village / $1 AS k, f.desil, COUNT(*) FROM family f WHERE f.ver_to IS NULL AND `+scope+`
 		GROUP BY k, f.desil ORDER BY k`, append([]any{div}, args...)...)
 	if err != nil {
 		return st, err
@@ -93,8 +93,8 @@ func RegionStats(ctx context.Context, d *db.DB, code string) (Stats, error) {
 		return st, err
 	}
 	rows.Close()
-	prows, err := d.Query(ctx, `SELECT f.village / $1 AS k, COUNT(*) FROM person p JOIN family f ON f.id = p.family_id
-		WHERE `+scope+` GROUP BY k ORDER BY k`, append([]any{div}, args...)...)
+	prows, err := d.Query(ctx, `SELECT f.village / $1 AS k, COUNT(*) FROM person p JOIN family f ON f.id = p.family_id AND f.ver_to IS NULL
+		WHERE p.ver_to IS NULL AND `+scope+` GROUP BY k ORDER BY k`, append([]any{div}, args...)...)
 	if err != nil {
 		return st, err
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +15,6 @@ import (
 	"tepat/auth"
 	"tepat/db"
 	"tepat/db/dbtest"
-	"tepat/household"
 	"tepat/registry"
 	"tepat/synth"
 )
@@ -25,11 +26,9 @@ func seed(t *testing.T, d *db.DB) (id32, id33 int64, kk32, kk33, v32 string) {
 	for i, code := range []string{"32.01", "33.74"} {
 		var buf bytes.Buffer
 		synth.WriteHouseholds(&buf, synth.Options{Families: 15, Seed: uint64(i + 5), Region: code})
-		r, err := household.NewReader(&buf, household.Options{Now: synth.DefaultReference})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := registry.Load(sysCtx, d, r, 100); err != nil {
+		path := filepath.Join(t.TempDir(), "h.csv")
+		os.WriteFile(path, buf.Bytes(), 0o644)
+		if _, err := registry.Import(sysCtx, d, path, registry.ImportOptions{Now: synth.DefaultReference}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"io"
+	"os"
+	"path/filepath"
 
 	"tepat"
 	"tepat/db"
-	"tepat/household"
 	"tepat/registry"
 	"tepat/synth"
 )
@@ -36,26 +36,32 @@ func (app *App) loadDemo(ctx context.Context, d *db.DB) error {
 		return err
 	}
 	sys := tepat.WithActor(ctx, tepat.System)
-	var total registry.LoadStats
-	for i, reg := range demoRegions {
-		pr, pw := io.Pipe()
-		go func() {
-			_, err := synth.WriteHouseholds(pw, synth.Options{Families: reg.Families, Seed: uint64(2019 + i), Region: reg.Code})
-			pw.CloseWithError(err)
-		}()
-		r, err := household.NewReader(pr, household.Options{Now: synth.DefaultReference})
-		if err != nil {
-			pr.Close()
-			return err
-		}
-		st, err := registry.Load(sys, d, r, 5000)
-		pr.Close()
-		if err != nil {
-			return err
-		}
-		total.Families += st.Families
-		total.Persons += st.Persons
+	dir, err := os.MkdirTemp("", "tepat-demo")
+	if err != nil {
+		return err
 	}
-	app.logger.Info("demo registry loaded", "families", total.Families, "persons", total.Persons)
+	defer os.RemoveAll(dir)
+	var families, persons int64
+	for i, reg := range demoRegions {
+		path := filepath.Join(dir, "demo-"+reg.Code+".csv")
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		_, err = synth.WriteHouseholds(f, synth.Options{Families: reg.Families, Seed: uint64(2019 + i), Region: reg.Code})
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		st, err := registry.Import(sys, d, path, registry.ImportOptions{Now: synth.DefaultReference, FileName: "demo-" + reg.Code + ".csv"})
+		if err != nil {
+			return err
+		}
+		families += st.FamiliesAccepted
+		persons += st.PersonsAccepted
+	}
+	app.logger.Info("demo registry loaded", "families", families, "persons", persons)
 	return nil
 }

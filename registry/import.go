@@ -1,0 +1,330 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"tepat"
+	"tepat/audit"
+	"tepat/auth"
+	"tepat/db"
+	"tepat/household"
+)
+
+// ImportOptions tune Import.
+type ImportOptions struct {
+	// Strict applies nothing when any row is rejected: the whole file runs in
+	// one transaction that is rolled back at the end.
+	Strict bool
+	// Chunk is how many families are applied per transaction (default 5,000).
+	// A crash leaves whole chunks applied or absent, never a part of one.
+	Chunk int
+	// Progress, if set, is called after each chunk with the rows read so far.
+	Progress func(rows int64)
+	// Now is the reference date for birth dates in the future (default: now).
+	Now time.Time
+	// JobID, if not 0, is an import_job row already created (QUEUED) by the
+	// caller, for example the web upload; otherwise Import creates one.
+	JobID int64
+	// FileName is the name shown in the job (default: the path's base name).
+	FileName string
+}
+
+// ImportSummary is what an import did; it is also the JSON the CLI prints.
+type ImportSummary struct {
+	JobID              int64 `json:"job_id"`
+	Rows               int64 `json:"rows"`
+	FamiliesAccepted   int64 `json:"families_accepted"`
+	PersonsAccepted    int64 `json:"persons_accepted"`
+	FamiliesRejected   int64 `json:"families_rejected"`
+	RowsRejected       int64 `json:"rows_rejected"`
+	PossibleDuplicates int64 `json:"possible_duplicates"`
+	FamiliesUnchanged  int64 `json:"families_unchanged"`
+	Applied            bool  `json:"applied"` // false only for a strict import with rejections
+}
+
+// Import imports the household file at path into the registry, as the
+// actor in ctx (PermRegistryWrite; rows outside the actor's scope are
+// rejected with WILAYAH_DI_LUAR_LINGKUP).
+//
+// A family is accepted or rejected whole, with every problem of every row
+// recorded for the error report. A family already in the registry (same KK
+// number) is replaced by the file's version; families not in the file are
+// untouched. Importing the same file again changes nothing. The file is
+// read twice: first to find NIKs shared by two families of the file and KK
+// numbers split across the file (both families are rejected, each naming
+// the other), then to validate and apply in chunks.
+//
+// Errors that make the file unusable as a whole (unreadable, missing
+// column, wrong encoding) are returned before anything is applied, with
+// the household package's problem codes.
+func Import(ctx context.Context, d *db.DB, path string, opt ImportOptions) (ImportSummary, error) {
+	a := tepat.ActorFrom(ctx)
+	if err := auth.Require(a, auth.PermRegistryWrite); err != nil {
+		return ImportSummary{}, err
+	}
+	if opt.Chunk <= 0 {
+		opt.Chunk = 5000
+	}
+	if opt.FileName == "" {
+		opt.FileName = filepath.Base(path)
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	sum, header, extra, err := scanFile(path, opt)
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	im := &importer{d: d, actor: a, opt: opt, extra: extra}
+	if im.sum.JobID, err = im.startJob(ctx, opt, sum, header); err != nil {
+		return ImportSummary{}, err
+	}
+	err = im.run(ctx, path)
+	if ferr := im.finishJob(ctx, err); err == nil {
+		err = ferr
+	}
+	return im.sum, err
+}
+
+// scanFile is the first pass: it checks the file as a whole and finds
+// cross-family problems, returned per family ordinal.
+func scanFile(path string, opt ImportOptions) (string, []string, map[int][]household.Problem, error) {
+	r, err := household.Open(path, household.Options{Now: opt.Now, DisableNIKCheck: true, DisableOrderCheck: true})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	defer r.Close()
+	type seen struct{ ord, line int32 }
+	niks := map[uint64]seen{}
+	kks := map[uint64]seen{}
+	extra := map[int][]household.Problem{}
+	add := func(ord int, p household.Problem) { extra[ord] = append(extra[ord], p) }
+	for ord := 0; r.Next(); ord++ {
+		fam := r.Family()
+		if kk, err := strconv.ParseUint(fam.NoKK, 10, 64); err == nil && len(fam.NoKK) == 16 {
+			if prev, ok := kks[kk]; ok {
+				add(int(prev.ord), problemAt(fam.Line, 1, "no_kk", household.CodeNotContiguous,
+					fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama muncul lagi di baris %d; kedua bagian ditolak", fam.Line)))
+				add(ord, problemAt(fam.Line, 1, "no_kk", household.CodeNotContiguous,
+					fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama sudah muncul di baris %d; kedua bagian ditolak", prev.line)))
+			} else {
+				kks[kk] = seen{int32(ord), int32(fam.Line)}
+			}
+		}
+		for _, m := range fam.Members {
+			n, err := strconv.ParseUint(m.NIK, 10, 64)
+			if err != nil || len(m.NIK) != 16 {
+				continue
+			}
+			prev, ok := niks[n]
+			if !ok {
+				niks[n] = seen{int32(ord), int32(m.Line)}
+				continue
+			}
+			if int(prev.ord) == ord {
+				continue // inside one family: the reader reports it
+			}
+			add(int(prev.ord), problemAt(int(prev.line), 2, "nik", household.CodeDuplicateNIK,
+				fmt.Sprintf("NIK ini juga tercantum pada keluarga lain di baris %d; kedua keluarga ditolak", m.Line)))
+			add(ord, problemAt(m.Line, 2, "nik", household.CodeDuplicateNIK,
+				fmt.Sprintf("NIK ini sudah tercantum pada keluarga lain di baris %d; kedua keluarga ditolak", prev.line)))
+		}
+	}
+	if err := r.Err(); err != nil {
+		return "", nil, nil, err
+	}
+	sum, err := fileSHA256(path)
+	return sum, r.Header(), extra, err
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func problemAt(line, col int, field, code, msg string) household.Problem {
+	return household.Problem{Line: line, Column: col, Field: field, Code: code, Message: msg, Severity: household.SeverityError}
+}
+
+// importer is the second pass.
+type importer struct {
+	d       *db.DB
+	actor   *tepat.Actor
+	opt     ImportOptions
+	extra   map[int][]household.Problem
+	sum     ImportSummary
+	probs   int     // problems recorded so far (sequence in import_problem)
+	pending [][]any // a strict import's problems, stored after its rollback
+}
+
+func (im *importer) run(ctx context.Context, path string) error {
+	r, err := household.Open(path, household.Options{Now: im.opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeepCells: true})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if im.opt.Strict {
+		// One transaction for the whole file, rolled back if anything is rejected.
+		err := im.d.InTx(ctx, func(tx *db.Tx) error {
+			if err := im.pass(ctx, r, tx); err != nil {
+				return err
+			}
+			if im.sum.FamiliesRejected > 0 {
+				return errStrict
+			}
+			return nil
+		})
+		if err == errStrict {
+			im.sum.Applied = false
+			im.sum.FamiliesAccepted, im.sum.PersonsAccepted, im.sum.PossibleDuplicates, im.sum.FamiliesUnchanged = 0, 0, 0, 0
+			return im.recordProblemsAfterRollback(ctx)
+		}
+		return err
+	}
+	return im.pass(ctx, r, nil)
+}
+
+var errStrict = fmt.Errorf("strict import rejected")
+
+// pass reads the families and applies them chunk by chunk, each chunk in
+// its own transaction (or all in tx, when given).
+func (im *importer) pass(ctx context.Context, r *household.Reader, tx *db.Tx) error {
+	im.sum.Applied = true
+	var chunk []*staged
+	var rejected []*staged
+	flush := func() error {
+		if len(chunk) == 0 && len(rejected) == 0 {
+			return nil
+		}
+		apply := func(tx *db.Tx) error {
+			if err := im.applyChunk(ctx, tx, chunk); err != nil {
+				return err
+			}
+			for _, c := range chunk {
+				if len(c.problems) > 0 {
+					rejected = append(rejected, c)
+				}
+			}
+			return im.recordRejected(ctx, tx, rejected)
+		}
+		var err error
+		if tx != nil {
+			err = apply(tx)
+		} else {
+			err = im.d.InTx(ctx, apply)
+		}
+		if err != nil {
+			return err
+		}
+		chunk, rejected = chunk[:0], rejected[:0]
+		if im.opt.Progress != nil {
+			im.opt.Progress(im.sum.Rows)
+		}
+		return nil
+	}
+	for ord := 0; r.Next(); ord++ {
+		fam := r.Family()
+		im.sum.Rows += int64(len(fam.Members))
+		s := &staged{fam: fam, problems: append(fam.Problems, im.extra[ord]...)}
+		switch {
+		case hasError(s.problems):
+		case !im.actor.InRegion(fam.KodeWilayah):
+			for _, m := range fam.Members {
+				s.problems = append(s.problems, problemAt(m.Line, 7, "kode_wilayah", CodeOutOfScope,
+					"desa/kelurahan keluarga ini di luar wilayah kewenangan Anda"))
+			}
+		default:
+			s.problems = nil // warnings only: the family is accepted
+			chunk = append(chunk, s)
+			if len(chunk) >= im.opt.Chunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		rejected = append(rejected, s)
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	return flush()
+}
+
+// CodeOutOfScope rejects rows outside the importing user's region scope.
+const CodeOutOfScope = "WILAYAH_DI_LUAR_LINGKUP"
+
+func hasError(ps []household.Problem) bool {
+	for _, p := range ps {
+		if p.Severity == household.SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+func (im *importer) startJob(ctx context.Context, opt ImportOptions, sha string, header []string) (int64, error) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	hdr := csvLine(header)
+	if opt.JobID != 0 {
+		_, err := im.d.Exec(ctx, `UPDATE import_job SET status = 'RUNNING', file_sha256 = $2, header_csv = $3 WHERE id = $1`, opt.JobID, sha, hdr)
+		return opt.JobID, err
+	}
+	var id int64
+	err := im.d.QueryRow(ctx, `INSERT INTO import_job (file_name, file_sha256, header_csv, actor, strict, status, created_at)
+		VALUES ($1, $2, $3, $4, $5, 'RUNNING', $6) RETURNING id`, clipName(opt.FileName), sha, hdr, im.actor.Username, opt.Strict, now).Scan(&id)
+	return id, err
+}
+
+// finishJob records the outcome and audits the import.
+func (im *importer) finishJob(ctx context.Context, runErr error) error {
+	status, msg := "DONE", ""
+	if runErr != nil {
+		status, msg = "FAILED", tepat.ErrorMessage(runErr)
+	} else if !im.sum.Applied {
+		status, msg = "FAILED", fmt.Sprintf("mode ketat: %d keluarga ditolak, tidak ada yang diterapkan", im.sum.FamiliesRejected)
+	}
+	s := im.sum
+	return im.d.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE import_job SET status = $2, error = $3, rows_read = $4, families_accepted = $5,
+			persons_accepted = $6, families_rejected = $7, rows_rejected = $8, possible_duplicates = $9, families_unchanged = $10,
+			finished_at = $11 WHERE id = $1`, s.JobID, status, msg, s.Rows, s.FamiliesAccepted, s.PersonsAccepted,
+			s.FamiliesRejected, s.RowsRejected, s.PossibleDuplicates, s.FamiliesUnchanged, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+			return err
+		}
+		_, err := audit.Record(ctx, tx, "registry.import", fmt.Sprintf("import:%d", s.JobID), scopeRegion(im.actor),
+			fmt.Sprintf("impor %s: %d baris; %d keluarga (%d jiwa) diterima, %d tidak berubah, %d ditolak (%d baris); %d kemungkinan ganda",
+				status, s.Rows, s.FamiliesAccepted, s.PersonsAccepted, s.FamiliesUnchanged, s.FamiliesRejected, s.RowsRejected, s.PossibleDuplicates))
+		return err
+	})
+}
+
+func scopeRegion(a *tepat.Actor) string {
+	if len(a.Regions) == 1 {
+		return a.Regions[0]
+	}
+	return ""
+}
+
+func clipName(s string) string {
+	if len(s) > 200 {
+		return s[:200]
+	}
+	return s
+}
