@@ -270,3 +270,14 @@ func (s *Server) pageSetLang(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
+
+// addMessages adds a feature's messages to the catalogue of lang. Feature
+// files call it from init, so that each keeps its own strings.
+func addMessages(lang string, m map[string]string) {
+	for k, v := range m {
+		if _, dup := messages[lang][k]; dup {
+			panic("web: message key defined twice: " + k)
+		}
+		messages[lang][k] = v
+	}
+}
