@@ -216,6 +216,9 @@ func (im *importer) pass(ctx context.Context, r *household.Reader, tx *db.Tx) er
 			if err := im.applyChunk(ctx, tx, chunk); err != nil {
 				return err
 			}
+			if _, err := tx.Exec(ctx, `UPDATE import_job SET rows_read = $2 WHERE id = $1`, im.sum.JobID, im.sum.Rows); err != nil {
+				return err
+			}
 			for _, c := range chunk {
 				if len(c.problems) > 0 {
 					rejected = append(rejected, c)

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"tepat/db"
+	"tepat/db/dbtest"
+	"tepat/synth"
+)
+
+// TestMain lets a test run this binary as the tepat command in a child
+// process (TEPAT_TEST_MAIN=1), to kill it with SIGKILL half-way.
+func TestMain(m *testing.M) {
+	if os.Getenv("TEPAT_TEST_MAIN") == "1" {
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// TestImportSurvivesKill starts an import in a child process, kills it with
+// SIGKILL once some chunks are in, and checks that only whole families were
+// applied and that running the import again completes it exactly.
+func TestImportSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a child process")
+	}
+	t.Parallel()
+	for _, e := range dbtest.Engines {
+		t.Run(string(e), func(t *testing.T) {
+			dsn := dbtest.DSN(t, e)
+			path := filepath.Join(t.TempDir(), "h.csv")
+			f, _ := os.Create(path)
+			st, err := synth.WriteHouseholds(f, synth.Options{Families: 30000, Seed: 11, Region: "35"})
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			child := exec.Command(os.Args[0], "import", "households", path, "--db", dsn, "--chunk", "200")
+			child.Env = append(os.Environ(), "TEPAT_TEST_MAIN=1")
+			if err := child.Start(); err != nil {
+				t.Fatal(err)
+			}
+			d, err := db.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				var n int
+				d.QueryRow(context.Background(), `SELECT COUNT(*) FROM family WHERE ver_to IS NULL`).Scan(&n)
+				if n >= 2000 || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			child.Process.Signal(syscall.SIGKILL)
+			child.Wait()
+			var fams, persons, partial int
+			d.QueryRow(context.Background(), `SELECT COUNT(*) FROM family WHERE ver_to IS NULL`).Scan(&fams)
+			d.QueryRow(context.Background(), `SELECT COUNT(*) FROM person WHERE ver_to IS NULL`).Scan(&persons)
+			// Every applied family has a head: chunks are whole.
+			d.QueryRow(context.Background(), `SELECT COUNT(*) FROM family f WHERE f.ver_to IS NULL AND NOT EXISTS
+				(SELECT 1 FROM person p WHERE p.family_id = f.id AND p.ver_to IS NULL AND p.hubungan = 'KEPALA')`).Scan(&partial)
+			if fams == 0 || int64(fams) >= st.Families || fams%200 != 0 || partial != 0 {
+				t.Fatalf("after kill: %d families (want a positive multiple of 200 below %d), %d without head", fams, st.Families, partial)
+			}
+			var out bytes.Buffer
+			code := Main(context.Background(), []string{"import", "households", path, "--db", dsn}, nil, &out, &out)
+			var sum struct {
+				Accepted  int64 `json:"families_accepted"`
+				Unchanged int64 `json:"families_unchanged"`
+				Persons   int64 `json:"persons_accepted"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &sum); err != nil || code != 0 {
+				t.Fatalf("rerun: %d %s", code, out.String())
+			}
+			if sum.Accepted != st.Families || sum.Unchanged != int64(fams) || sum.Persons != st.Persons {
+				t.Fatalf("rerun: %+v, %d families were in before", sum, fams)
+			}
+			d.QueryRow(context.Background(), `SELECT COUNT(*) FROM person WHERE ver_to IS NULL`).Scan(&persons)
+			if int64(persons) != st.Persons {
+				t.Fatalf("after rerun %d persons, want %d", persons, st.Persons)
+			}
+		})
+	}
+}
