@@ -150,4 +150,3 @@ func ReportFormat(name string) string {
 	}
 	return "csv"
 }
-
