@@ -150,3 +150,36 @@ func ReportFormat(name string) string {
 	}
 	return "csv"
 }
+
+// ListJobs returns the actor's latest import jobs (all users' for national
+// readers of the registry), newest first.
+func ListJobs(ctx context.Context, d *db.DB, limit int) ([]Job, error) {
+	a := tepat.ActorFrom(ctx)
+	if a == nil {
+		return nil, tepat.Reasonf(tepat.EUNAUTHORIZED, "BELUM_MASUK", "silakan masuk terlebih dahulu")
+	}
+	all := a.National() && auth.Can(a, auth.PermRegistryRead)
+	rows, err := d.Query(ctx, `SELECT id FROM import_job WHERE ($1 OR actor = $2) ORDER BY id DESC LIMIT $3`, all, a.Username, limit)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	out := make([]Job, 0, len(ids))
+	for _, id := range ids {
+		j, err := GetJob(ctx, d, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}

@@ -61,6 +61,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Req
 	r = r.WithContext(ctx)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		got := r.Header.Get("X-CSRF-Token")
+		if got == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			// Uploads carry the token in the form's action URL, so that it
+			// can be checked before the body is read.
+			got = r.URL.Query().Get("csrf")
+		}
 		if got == "" {
 			got = r.PostFormValue("csrf")
 		}

@@ -75,7 +75,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // maxBody caps request bodies; uploads get their own, larger limit.
-const maxBody = 1 << 20
+const (
+	maxBody   = 1 << 20
+	maxUpload = 4 << 30 // a national household file is about 12 GB; regional ones far less
+)
+
+// uploadRoutes may receive bodies up to maxUpload.
+var uploadRoutes = map[string]bool{"POST /api/v1/imports": true, "POST /impor": true}
 
 // wrap gives every request an id, security headers, a body limit, panic
 // recovery, a log line (route and status only: never query values, which
@@ -91,7 +97,11 @@ func (s *Server) wrap(route string, h http.HandlerFunc) http.Handler {
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("X-Frame-Options", "DENY")
 		hdr.Set("Referrer-Policy", "same-origin")
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		limit := int64(maxBody)
+		if uploadRoutes[route] {
+			limit = maxUpload
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,12 @@ type Server struct {
 	// SecureCookies marks cookies Secure even on plain HTTP, for servers
 	// behind a TLS-terminating proxy.
 	SecureCookies bool
+	// UploadDir holds uploads while they are imported (default: a
+	// directory under the system's temporary directory).
+	UploadDir string
+
+	ctx  context.Context // cancelled at shutdown: background jobs stop
+	jobs sync.WaitGroup
 
 	mux     *http.ServeMux
 	tmpl    map[string]*template.Template
@@ -57,6 +64,10 @@ func New(d *db.DB, logger *slog.Logger) *Server {
 	return s
 }
 
+// Start gives the server a context for its background jobs; cancelling it
+// stops them between chunks (see Wait).
+func (s *Server) Start(ctx context.Context) { s.ctx = ctx }
+
 // routes lists every route of Tepat. Keep it the one place to look.
 func (s *Server) routes() {
 	static, _ := fs.Sub(staticFS, "static")
@@ -70,6 +81,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/families", s.apiFamilies)
 	s.handle("GET /api/v1/families/{no_kk}", s.apiFamily)
 	s.handle("GET /api/v1/registry/stats", s.apiStats)
+	s.handle("POST /api/v1/imports", s.apiStartImport)
+	s.handle("GET /api/v1/imports/{id}", s.apiImport)
+	s.handle("GET /api/v1/imports/{id}/{file}", s.apiImportErrors)
 	s.handle("GET /api/v1/regions", s.apiRegions)
 	s.handle("GET /api/v1/regions/{code}", s.apiRegion)
 	s.handle("GET /api/v1/regions/{code}/children", s.apiRegionChildren)
@@ -85,6 +99,9 @@ func (s *Server) routes() {
 	s.handle("GET /keluarga", s.pageFamilies)
 	s.handle("GET /keluarga/{id}", s.pageFamily)
 	s.handle("POST /keluarga/{id}/buka", s.postRevealFamily)
+	s.handle("GET /impor", s.pageImports)
+	s.handle("POST /impor", s.postImport)
+	s.handle("GET /impor/{id}", s.pageImport)
 	s.handle("GET /wilayah", s.pageRegions)
 	s.handle("GET /wilayah/{code}", s.pageRegion)
 	s.handle("/", s.pageNotFound)

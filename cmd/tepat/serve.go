@@ -60,6 +60,9 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 	}
 	handler := web.New(d, app.logger)
 	handler.SecureCookies = app.Config.SecureCookies
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	handler.Start(jobCtx)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -79,7 +82,10 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 	app.logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(sctx)
+	stopJobs()
+	handler.Wait()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
