@@ -14,14 +14,20 @@ type Permission string
 // Permissions. Add one here and give it roles in grants; docs/security.md
 // lists the same table.
 const (
-	PermUserManage    Permission = "user.manage"    // add, disable users; tokens for others
-	PermAuditRead     Permission = "audit.read"     // read the audit log
-	PermRegistryRead  Permission = "registry.read"  // families and persons (masked)
-	PermRegistryWrite Permission = "registry.write" // import, change families
-	PermRevealPII     Permission = "pii.reveal"     // show a full NIK or KK number (audited)
-	PermStatsRead     Permission = "stats.read"     // aggregated figures
-	PermExport        Permission = "data.export"    // export lists (audited)
+	PermUserManage    Permission = "user.manage"        // add, disable users; tokens for others
+	PermAuditRead     Permission = "audit.read"         // read the audit log
+	PermRegistryRead  Permission = "registry.read"      // families and persons (masked)
+	PermRegistryWrite Permission = "registry.write"     // import, change families
+	PermRevealPII     Permission = "pii.reveal"         // show a full NIK or KK number (audited)
+	PermStatsRead     Permission = "stats.read"         // aggregated figures
+	PermExport        Permission = "data.export"        // export lists (audited)
+	PermPropose       Permission = "proposal.create"    // propose a registry change (usulan)
+	PermVerify        Permission = "proposal.verify"    // verify or reject a proposal of one's region (verval)
+	PermDetermine     Permission = "proposal.determine" // determine a verified proposal (penetapan)
 )
+
+// PermSnapshot allows freezing the registry as a named snapshot (penetapan).
+const PermSnapshot Permission = "registry.snapshot"
 
 // grants is the permission table: which roles hold each permission. The
 // system actor holds all of them.
@@ -33,6 +39,10 @@ var grants = map[Permission][]tepat.Role{
 	PermRevealPII:     {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping, tepat.RoleAuditor},
 	PermStatsRead:     tepat.Roles,
 	PermExport:        {tepat.RolePusat, tepat.RoleDinsos, tepat.RoleAuditor},
+	PermSnapshot:      {tepat.RolePusat},
+	PermPropose:       {tepat.RoleDinsos, tepat.RolePendamping},
+	PermVerify:        {tepat.RoleDinsos},
+	PermDetermine:     {tepat.RolePusat},
 }
 
 // Can reports whether a may act with permission p. A nil actor may nothing.
@@ -67,4 +77,5 @@ func Require(a *tepat.Actor, p Permission) error {
 func Grants(p Permission) []tepat.Role { return grants[p] }
 
 // AllPermissions lists the permissions in a stable order.
-var AllPermissions = []Permission{PermUserManage, PermAuditRead, PermRegistryRead, PermRegistryWrite, PermRevealPII, PermStatsRead, PermExport}
+var AllPermissions = []Permission{PermUserManage, PermAuditRead, PermRegistryRead, PermRegistryWrite, PermRevealPII, PermStatsRead, PermExport, PermSnapshot,
+	PermPropose, PermVerify, PermDetermine}

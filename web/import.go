@@ -248,4 +248,3 @@ func (s *Server) pageImport(w http.ResponseWriter, r *http.Request) {
 	p.Title = translate(languageOf(r), "import.title")
 	s.render(w, r, http.StatusOK, "import.html", p)
 }
-
