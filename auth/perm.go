@@ -29,20 +29,25 @@ const (
 // PermSnapshot allows freezing the registry as a named snapshot (penetapan).
 const PermSnapshot Permission = "registry.snapshot"
 
+// PermResolveDuplicate allows deciding on a possible duplicate: keep both,
+// or remove one person from the registry (audited).
+const PermResolveDuplicate Permission = "duplicate.resolve"
+
 // grants is the permission table: which roles hold each permission. The
 // system actor holds all of them.
 var grants = map[Permission][]tepat.Role{
-	PermUserManage:    {tepat.RoleAdmin},
-	PermAuditRead:     {tepat.RoleAdmin, tepat.RoleAuditor},
-	PermRegistryRead:  {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping, tepat.RoleAuditor, tepat.RoleSatgas},
-	PermRegistryWrite: {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping},
-	PermRevealPII:     {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping, tepat.RoleAuditor},
-	PermStatsRead:     tepat.Roles,
-	PermExport:        {tepat.RolePusat, tepat.RoleDinsos, tepat.RoleAuditor},
-	PermSnapshot:      {tepat.RolePusat},
-	PermPropose:       {tepat.RoleDinsos, tepat.RolePendamping},
-	PermVerify:        {tepat.RoleDinsos},
-	PermDetermine:     {tepat.RolePusat},
+	PermUserManage:       {tepat.RoleAdmin},
+	PermAuditRead:        {tepat.RoleAdmin, tepat.RoleAuditor},
+	PermRegistryRead:     {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping, tepat.RoleAuditor, tepat.RoleSatgas},
+	PermRegistryWrite:    {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping},
+	PermRevealPII:        {tepat.RolePusat, tepat.RoleDinsos, tepat.RolePendamping, tepat.RoleAuditor},
+	PermStatsRead:        tepat.Roles,
+	PermExport:           {tepat.RolePusat, tepat.RoleDinsos, tepat.RoleAuditor},
+	PermSnapshot:         {tepat.RolePusat},
+	PermPropose:          {tepat.RoleDinsos, tepat.RolePendamping},
+	PermVerify:           {tepat.RoleDinsos},
+	PermDetermine:        {tepat.RolePusat},
+	PermResolveDuplicate: {tepat.RoleDinsos},
 }
 
 // Can reports whether a may act with permission p. A nil actor may nothing.
@@ -78,4 +83,4 @@ func Grants(p Permission) []tepat.Role { return grants[p] }
 
 // AllPermissions lists the permissions in a stable order.
 var AllPermissions = []Permission{PermUserManage, PermAuditRead, PermRegistryRead, PermRegistryWrite, PermRevealPII, PermStatsRead, PermExport, PermSnapshot,
-	PermPropose, PermVerify, PermDetermine}
+	PermPropose, PermVerify, PermDetermine, PermResolveDuplicate}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"tepat"
@@ -60,6 +62,17 @@ func (s *Server) pageFamilies(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.need(w, r, auth.PermRegistryRead); !ok {
 		return
 	}
+	if n := strings.TrimSpace(r.URL.Query().Get("nik")); n != "" {
+		// A person search goes straight to the family page; the redirect
+		// names the family by its id, never by a number.
+		person, err := registry.PersonByNIK(r.Context(), s.DB, n, false)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, fmt.Sprintf("/keluarga/%d", person.FamilyID), http.StatusSeeOther)
+		return
+	}
 	p := &familiesPage{Query: queryFamilies(r)}
 	p.Query.Limit = 50
 	p.Title = translate(languageOf(r), "families.title")
@@ -76,8 +89,12 @@ func (s *Server) pageFamilies(w http.ResponseWriter, r *http.Request) {
 
 type familyPage struct {
 	page
-	Family  registry.Family
-	CanShow bool
+	Family     registry.Family
+	CanShow    bool
+	Today      time.Time
+	History    []registry.Change
+	Duplicates []registry.Duplicate // open possible duplicates of its members
+	Proposals  []registry.Proposal
 }
 
 func (s *Server) pageFamily(w http.ResponseWriter, r *http.Request) {
@@ -105,11 +122,42 @@ func (s *Server) showFamily(w http.ResponseWriter, r *http.Request, reveal bool)
 		s.writeError(w, r, err)
 		return
 	}
-	p := &familyPage{Family: f, CanShow: auth.Can(a, auth.PermRevealPII) && !reveal}
+	p := &familyPage{Family: f, CanShow: auth.Can(a, auth.PermRevealPII) && !reveal, Today: s.Now()}
+	ctx := r.Context()
+	if p.History, err = registry.FamilyHistory(ctx, s.DB, f.ID); err == nil {
+		p.Duplicates, err = registry.ListDuplicates(ctx, s.DB, registry.DuplicateFilter{FamilyID: f.ID, Limit: 100})
+	}
+	if err == nil {
+		p.Proposals, err = registry.ListProposals(ctx, s.DB, registry.ProposalFilter{FamilyID: f.ID, Limit: 100})
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	p.Title = translate(languageOf(r), "family.title")
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, "family.html", p)
 }
 
-// Age is a member's age today.
-func (p *familyPage) Age(m registry.Member) int { return m.Age(time.Now()) }
+// Age is a member's age on the day the page is shown.
+func (p *familyPage) Age(m registry.Member) int { return registry.AgeOn(m.TanggalLahir, p.Today) }
+
+// Components are a member's PKH components on the day the page is shown.
+func (p *familyPage) Components(m registry.Member) []string { return registry.Components(m, p.Today) }
+
+// Other is the other person of a duplicate pair of this family: the one
+// not in it, or B when both are (a pair within the family).
+func (p *familyPage) Other(d registry.Duplicate) registry.DuplicatePerson {
+	if d.A.FamilyID != p.Family.ID {
+		return d.A
+	}
+	return d.B
+}
+
+// Mine is the person of a duplicate pair who belongs to this family.
+func (p *familyPage) Mine(d registry.Duplicate) registry.DuplicatePerson {
+	if d.A.FamilyID == p.Family.ID {
+		return d.A
+	}
+	return d.B
+}

@@ -62,6 +62,10 @@ func (app *App) loadDemo(ctx context.Context, d *db.DB) error {
 		families += st.FamiliesAccepted
 		persons += st.PersonsAccepted
 	}
-	app.logger.Info("demo registry loaded", "families", families, "persons", persons)
+	dups, err := loadDemoDuplicates(sys, d, dir)
+	if err != nil {
+		return err
+	}
+	app.logger.Info("demo registry loaded", "families", families, "persons", persons, "possible_duplicates", dups)
 	return nil
 }
