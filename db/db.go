@@ -90,6 +90,8 @@ func OpenNoMigrate(ctx context.Context, dsn string) (*DB, error) {
 		q := url.Values{}
 		q.Set("_txlock", "immediate")
 		q.Set("_timefmt", sqliteTimeFormat)
+		// 16 KiB pages: shallower B-trees for 10^8-row tables (applies to new files).
+		q.Add("_pragma", "page_size(16384)")
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "journal_mode(wal)")
 		q.Add("_pragma", "foreign_keys(1)")

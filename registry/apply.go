@@ -2,9 +2,12 @@ package registry
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +31,7 @@ type staged struct {
 type row struct {
 	nik                       int64
 	nama, nama_norm, jk       string
+	dupkey                    int64
 	born                      int64
 	hubungan, sekolah, status string
 	hamil, disabilitas        bool
@@ -35,8 +39,28 @@ type row struct {
 
 func memberRow(m *household.Person) row {
 	n, _ := strconv.ParseInt(m.NIK, 10, 64)
-	return row{nik: n, nama: m.Nama, nama_norm: NormalizeName(m.Nama), jk: string(m.JenisKelamin), born: dateInt(m.TanggalLahir),
+	norm, born := NormalizeName(m.Nama), dateInt(m.TanggalLahir)
+	village, _ := region.VillageNumber(m.KodeWilayah)
+	return row{nik: n, nama: m.Nama, nama_norm: norm, dupkey: dupKey(village/10000, born, norm), jk: string(m.JenisKelamin), born: born,
 		hubungan: string(m.Hubungan), sekolah: string(m.Sekolah), status: string(m.Status), hamil: m.Hamil, disabilitas: m.DisabilitasBerat}
+}
+
+// dupKey is what makes two persons possible duplicates, in one integer:
+// the district (six digits) in the high bits, then a 40-bit hash of the
+// birth date and the normalised name. Leading with the district keeps one
+// district's keys together in the index, and a NIK starts with a district
+// too, so rows sorted by NIK insert into both indexes close together.
+// Matches are confirmed on the fields themselves, so a hash collision
+// finds nothing false.
+func dupKey(district, born int64, norm string) int64 {
+	h := fnv.New64a()
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(born >> (8 * i))
+	}
+	h.Write(b[:])
+	h.Write([]byte(norm))
+	return district<<40 | int64(h.Sum64()&(1<<40-1))
 }
 
 // existing is a family's current state in the registry.
@@ -49,7 +73,7 @@ type existing struct {
 
 // stageDDL creates the per-connection scratch tables a chunk uses.
 var stageDDL = []string{
-	`CREATE TEMP TABLE IF NOT EXISTS stage_person (nik BIGINT NOT NULL, no_kk BIGINT NOT NULL, ok INTEGER NOT NULL)`,
+	`CREATE TEMP TABLE IF NOT EXISTS stage_person (nik BIGINT NOT NULL, no_kk BIGINT NOT NULL, dupkey BIGINT NOT NULL, ok INTEGER NOT NULL)`,
 	`CREATE TEMP TABLE IF NOT EXISTS stage_close (kind TEXT NOT NULL, id BIGINT NOT NULL)`,
 	`DELETE FROM stage_person`,
 	`DELETE FROM stage_close`,
@@ -62,28 +86,17 @@ func (im *importer) applyChunk(ctx context.Context, tx *db.Tx, chunk []*staged) 
 	if len(chunk) == 0 {
 		return nil
 	}
-	for _, q := range stageDDL {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("stage: %w", err)
-		}
+	// Take the registry's writer lock before reading what is there, so that
+	// no other writer changes it between the checks and the write.
+	if _, err := tx.Exec(ctx, `UPDATE registry_head SET version = version WHERE id = 1`); err != nil {
+		return err
+	}
+	if err := stageFamilies(ctx, tx, chunk); err != nil {
+		return err
 	}
 	byKK := make(map[int64]*staged, len(chunk))
-	var stage [][]any
 	for _, s := range chunk {
-		s.kk, _ = strconv.ParseInt(s.fam.NoKK, 10, 64)
-		s.village, _ = region.VillageNumber(s.fam.KodeWilayah)
-		for i := range s.fam.Members {
-			m := &s.fam.Members[i]
-			if m.Hubungan == household.Kepala {
-				s.alamat = m.Alamat
-			}
-			n, _ := strconv.ParseInt(m.NIK, 10, 64)
-			stage = append(stage, []any{n, s.kk, 1})
-		}
 		byKK[s.kk] = s
-	}
-	if _, err := tx.Copy(ctx, "stage_person", []string{"nik", "no_kk", "ok"}, db.Rows(stage)); err != nil {
-		return fmt.Errorf("stage: %w", err)
 	}
 	if err := im.rejectForeignNIKs(ctx, tx, byKK); err != nil {
 		return err
@@ -129,9 +142,47 @@ func (im *importer) applyChunk(ctx context.Context, tx *db.Tx, chunk []*staged) 
 			return err
 		}
 	}
+	if err := im.analyze(ctx, tx); err != nil {
+		return err
+	}
 	n, err := findDuplicates(ctx, tx, w.now)
 	im.sum.PossibleDuplicates += n
 	return err
+}
+
+// stageFamilies fills the connection's scratch table stage_person with the
+// members of fams (setting each family's kk, village and alamat), which the
+// checks and the duplicate search read.
+func stageFamilies(ctx context.Context, tx *db.Tx, fams []*staged) error {
+	for _, q := range stageDDL {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("stage: %w", err)
+		}
+	}
+	var stage [][]any
+	for _, s := range fams {
+		s.kk, _ = strconv.ParseInt(s.fam.NoKK, 10, 64)
+		s.village, _ = region.VillageNumber(s.fam.KodeWilayah)
+		for i := range s.fam.Members {
+			m := &s.fam.Members[i]
+			if m.Hubungan == household.Kepala {
+				s.alamat = m.Alamat
+			}
+			n, _ := strconv.ParseInt(m.NIK, 10, 64)
+			stage = append(stage, []any{n, s.kk, dupKey(s.village/10000, dateInt(m.TanggalLahir), NormalizeName(m.Nama)), 1})
+		}
+	}
+	if _, err := tx.Copy(ctx, "stage_person", []string{"nik", "no_kk", "dupkey", "ok"}, db.Rows(stage)); err != nil {
+		return fmt.Errorf("stage: %w", err)
+	}
+	if tx.Engine() == db.Postgres {
+		// Without statistics on the scratch table the planner may scan the
+		// whole registry instead of looking each NIK up in its index.
+		if _, err := tx.Exec(ctx, `ANALYZE stage_person`); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rejectForeignNIKs rejects families of the chunk with a NIK that belongs
@@ -189,7 +240,7 @@ func loadExisting(ctx context.Context, tx *db.Tx) (map[int64]*existing, error) {
 	if err := rows.Err(); err != nil || len(cur) == 0 {
 		return cur, err
 	}
-	rows, err = tx.Query(ctx, `SELECT p.family_id, p.nik, p.nama, p.nama_norm, p.jenis_kelamin, p.tanggal_lahir, p.hubungan,
+	rows, err = tx.Query(ctx, `SELECT p.family_id, p.nik, p.nama, p.nama_norm, p.dupkey, p.jenis_kelamin, p.tanggal_lahir, p.hubungan,
 			p.hamil, p.disabilitas_berat, p.sekolah, p.status
 		FROM person p JOIN family f ON f.id = p.family_id AND f.ver_to IS NULL
 		WHERE p.ver_to IS NULL AND f.no_kk IN (SELECT no_kk FROM stage_person)`)
@@ -200,7 +251,7 @@ func loadExisting(ctx context.Context, tx *db.Tx) (map[int64]*existing, error) {
 	for rows.Next() {
 		var fid int64
 		var r row
-		if err := rows.Scan(&fid, &r.nik, &r.nama, &r.nama_norm, &r.jk, &r.born, &r.hubungan, &r.hamil, &r.disabilitas, &r.sekolah, &r.status); err != nil {
+		if err := rows.Scan(&fid, &r.nik, &r.nama, &r.nama_norm, &r.dupkey, &r.jk, &r.born, &r.hubungan, &r.hamil, &r.disabilitas, &r.sekolah, &r.status); err != nil {
 			return nil, err
 		}
 		if e := byID[fid]; e != nil {
@@ -288,12 +339,12 @@ func (w *writer) change(s *staged, old *existing) bool {
 
 // personValues is a person row for Copy, without its version (added at write).
 func personValues(r row, familyID int64) []any {
-	return []any{r.nik, familyID, r.nama, r.nama_norm, r.jk, r.born, r.hubungan, r.hamil, r.disabilitas, r.sekolah, r.status}
+	return []any{r.nik, familyID, r.nama, r.nama_norm, r.dupkey, r.jk, r.born, r.hubungan, r.hamil, r.disabilitas, r.sekolah, r.status}
 }
 
 var (
 	familyCols = []string{"id", "no_kk", "village", "desil", "alamat", "ver_from"}
-	personCols = []string{"nik", "family_id", "nama", "nama_norm", "jenis_kelamin", "tanggal_lahir", "hubungan", "hamil", "disabilitas_berat", "sekolah", "status", "ver_from"}
+	personCols = []string{"nik", "family_id", "nama", "nama_norm", "dupkey", "jenis_kelamin", "tanggal_lahir", "hubungan", "hamil", "disabilitas_berat", "sekolah", "status", "ver_from"}
 )
 
 // write applies the queued rows as version v: close what changed, then
@@ -335,6 +386,8 @@ func (w *writer) write(ctx context.Context, tx *db.Tx, v int64) error {
 	if _, err := tx.Copy(ctx, "family", familyCols, db.Rows(fams)); err != nil {
 		return fmt.Errorf("write families: %w", err)
 	}
+	// In NIK order, inserts into the NIK index touch neighbouring pages.
+	slices.SortFunc(w.personRows, func(a, b []any) int { return cmp.Compare(a[0].(int64), b[0].(int64)) })
 	if _, err := tx.Copy(ctx, "person", personCols, db.Rows(appendVersion(w.personRows, v))); err != nil {
 		return fmt.Errorf("write persons: %w", err)
 	}
@@ -364,7 +417,8 @@ func findDuplicates(ctx context.Context, tx *db.Tx, now time.Time) (int64, error
 			pa.nik, pb.nik, pa.family_id, pb.family_id, fa.village, `+db.TimeParam(tx.Engine(), 1)+`, 'TERBUKA'
 		FROM stage_person s
 		JOIN person p0 ON p0.nik = s.nik AND p0.ver_to IS NULL
-		JOIN person px ON px.tanggal_lahir = p0.tanggal_lahir AND px.nama_norm = p0.nama_norm AND px.ver_to IS NULL AND px.nik <> p0.nik
+		JOIN person px ON px.dupkey = p0.dupkey AND px.ver_to IS NULL AND px.nik <> p0.nik
+			AND px.tanggal_lahir = p0.tanggal_lahir AND px.nama_norm = p0.nama_norm
 		JOIN person pa ON pa.nik = CASE WHEN p0.nik < px.nik THEN p0.nik ELSE px.nik END AND pa.ver_to IS NULL
 		JOIN person pb ON pb.nik = CASE WHEN p0.nik < px.nik THEN px.nik ELSE p0.nik END AND pb.ver_to IS NULL
 		JOIN family fa ON fa.id = pa.family_id AND fa.ver_to IS NULL

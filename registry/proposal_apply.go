@@ -148,18 +148,7 @@ func applyMemberChange(ctx context.Context, tx *db.Tx, p *Proposal, note string,
 // stageProposal fills the importer's scratch tables with the family's
 // members, which loadExisting and findDuplicates read.
 func stageProposal(ctx context.Context, tx *db.Tx, s *staged) error {
-	for _, q := range stageDDL {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("stage: %w", err)
-		}
-	}
-	rows := make([][]any, len(s.fam.Members))
-	for i := range s.fam.Members {
-		n, _ := strconv.ParseInt(s.fam.Members[i].NIK, 10, 64)
-		rows[i] = []any{n, s.kk, 1}
-	}
-	_, err := tx.Copy(ctx, "stage_person", []string{"nik", "no_kk", "ok"}, db.Rows(rows))
-	return err
+	return stageFamilies(ctx, tx, []*staged{s})
 }
 
 // writeProposal writes w's rows as a new registry version made by the

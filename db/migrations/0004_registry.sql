@@ -45,6 +45,7 @@ CREATE TABLE person (
 	family_id         BIGINT NOT NULL,
 	nama              TEXT NOT NULL,
 	nama_norm         TEXT NOT NULL, -- upper case, letters and single spaces: for duplicate search
+	dupkey            BIGINT NOT NULL, -- hash of district, birth date and nama_norm: finds possible duplicates
 	jenis_kelamin     TEXT NOT NULL CHECK (jenis_kelamin IN ('L', 'P')),
 	tanggal_lahir     INTEGER NOT NULL,
 	hubungan          TEXT NOT NULL,
@@ -55,7 +56,9 @@ CREATE TABLE person (
 );
 CREATE UNIQUE INDEX person_current_nik ON person (nik) WHERE ver_to IS NULL;
 CREATE INDEX person_family ON person (family_id, ver_from);
-CREATE INDEX person_current_name ON person (tanggal_lahir, nama_norm) WHERE ver_to IS NULL;
+-- One 8-byte key instead of (tanggal_lahir, nama_norm): a third of the
+-- index size, and random inserts into it are what bulk imports pay most for.
+CREATE INDEX person_current_dupkey ON person (dupkey) WHERE ver_to IS NULL;
 
 -- One row per family per version that changed it: history and diffs.
 CREATE TABLE family_change (
