@@ -45,15 +45,7 @@ type Member struct {
 
 // Age returns the member's age in whole years on day t.
 func (m *Member) Age(t time.Time) int {
-	b, err := time.Parse("2006-01-02", m.TanggalLahir)
-	if err != nil {
-		return 0
-	}
-	age := t.Year() - b.Year()
-	if t.YearDay() < b.YearDay() {
-		age--
-	}
-	return age
+	return max(AgeOn(m.TanggalLahir, t), 0)
 }
 
 // number16 formats a stored KK number or NIK, masked unless reveal.

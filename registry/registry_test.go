@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tepat"
 	"tepat/audit"
@@ -188,4 +189,15 @@ func TestFamilyByKKAndNameSearch(t *testing.T) {
 			t.Fatalf("keyset page: %d", len(page2))
 		}
 	})
+}
+
+func TestMemberAgeAcrossLeapYears(t *testing.T) {
+	t.Parallel()
+	m := registry.Member{TanggalLahir: "2016-03-01"}
+	for on, want := range map[string]int{"2019-02-28": 2, "2019-03-01": 3, "2020-02-29": 3, "2020-03-01": 4} {
+		d, _ := time.Parse("2006-01-02", on)
+		if got := m.Age(d); got != want {
+			t.Errorf("age on %s = %d, want %d", on, got, want)
+		}
+	}
 }

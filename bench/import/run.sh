@@ -12,8 +12,12 @@ cd "$(dirname "$0")/../.."
 persons=${1:-1000000}
 families=$(( persons * 100 / 349 ))
 work=$(mktemp -d /tmp/tepat-bench.XXXXXX)
-trap 'rm -rf "$work"; [ -n "${PGTEST_DIR:-}" ] && scripts/pgtest.sh stop "$PGTEST_DIR"' EXIT
-if [ -z "${TEPAT_TEST_POSTGRES:-}" ]; then eval "$(scripts/pgtest.sh start)"; fi
+started=""
+trap 'rm -rf "$work"; if [ -n "$started" ]; then scripts/pgtest.sh stop "$started"; fi' EXIT
+if [ -z "${TEPAT_TEST_POSTGRES:-}" ]; then
+	eval "$(scripts/pgtest.sh start)"
+	started=$PGTEST_DIR
+fi
 go build -o "$work/tepat" ./cmd/tepat
 "$work/tepat" gen households --families "$families" --seed 1 --out "$work/h.csv" 2>/dev/null
 rows=$(( $(wc -l < "$work/h.csv") - 1 ))
