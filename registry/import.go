@@ -205,71 +205,97 @@ func (im *importer) run(ctx context.Context, path string) error {
 var errStrict = fmt.Errorf("strict import rejected")
 
 // pass reads the families and applies them chunk by chunk, each chunk in
-// its own transaction (or all in tx, when given).
+// its own transaction (or all in tx, when given). Reading and validating
+// the next chunk (one goroutine) overlaps with applying the current one.
 func (im *importer) pass(ctx context.Context, r *household.Reader, tx *db.Tx) error {
 	im.sum.Applied = true
-	var chunk []*staged
-	var rejected []*staged
-	flush := func() error {
-		if len(chunk) == 0 && len(rejected) == 0 {
-			return nil
+	type batch struct {
+		chunk, rejected []*staged
+		rows            int64
+	}
+	batches := make(chan batch, 1)
+	stop := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(batches)
+		var b batch
+		send := func() bool {
+			select {
+			case batches <- b:
+				b = batch{}
+				return true
+			case <-stop:
+				return false
+			}
 		}
-		apply := func(tx *db.Tx) error {
-			if err := im.applyChunk(ctx, tx, chunk); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE import_job SET rows_read = $2 WHERE id = $1`, im.sum.JobID, im.sum.Rows); err != nil {
-				return err
-			}
-			for _, c := range chunk {
-				if len(c.problems) > 0 {
-					rejected = append(rejected, c)
+		for ord := 0; r.Next(); ord++ {
+			fam := r.Family()
+			b.rows += int64(len(fam.Members))
+			s := &staged{fam: fam, problems: append(fam.Problems, im.extra[ord]...)}
+			switch {
+			case hasError(s.problems):
+			case !im.actor.InRegion(fam.KodeWilayah):
+				for _, m := range fam.Members {
+					s.problems = append(s.problems, problemAt(m.Line, 7, "kode_wilayah", CodeOutOfScope,
+						"desa/kelurahan keluarga ini di luar wilayah kewenangan Anda"))
 				}
+			default:
+				s.problems = nil // warnings only: the family is accepted
+				b.chunk = append(b.chunk, s)
+				if len(b.chunk) >= im.opt.Chunk && !send() {
+					return
+				}
+				continue
 			}
-			return im.recordRejected(ctx, tx, rejected)
+			b.rejected = append(b.rejected, s)
 		}
-		var err error
-		if tx != nil {
-			err = apply(tx)
-		} else {
-			err = im.d.InTx(ctx, apply)
+		readErr = r.Err()
+		if len(b.chunk) > 0 || len(b.rejected) > 0 {
+			send()
 		}
-		if err != nil {
+	}()
+	defer func() {
+		close(stop)
+		for range batches { // let the reader goroutine end
+		}
+	}()
+	for b := range batches {
+		im.sum.Rows += b.rows
+		if err := im.flush(ctx, tx, b.chunk, b.rejected); err != nil {
 			return err
 		}
-		chunk, rejected = chunk[:0], rejected[:0]
-		if im.opt.Progress != nil {
-			im.opt.Progress(im.sum.Rows)
+	}
+	return readErr // set before batches was closed
+}
+
+// flush applies one chunk and records its rejected families, in tx when
+// given, else in a transaction of its own.
+func (im *importer) flush(ctx context.Context, tx *db.Tx, chunk, rejected []*staged) error {
+	apply := func(tx *db.Tx) error {
+		if err := im.applyChunk(ctx, tx, chunk); err != nil {
+			return err
 		}
-		return nil
-	}
-	for ord := 0; r.Next(); ord++ {
-		fam := r.Family()
-		im.sum.Rows += int64(len(fam.Members))
-		s := &staged{fam: fam, problems: append(fam.Problems, im.extra[ord]...)}
-		switch {
-		case hasError(s.problems):
-		case !im.actor.InRegion(fam.KodeWilayah):
-			for _, m := range fam.Members {
-				s.problems = append(s.problems, problemAt(m.Line, 7, "kode_wilayah", CodeOutOfScope,
-					"desa/kelurahan keluarga ini di luar wilayah kewenangan Anda"))
-			}
-		default:
-			s.problems = nil // warnings only: the family is accepted
-			chunk = append(chunk, s)
-			if len(chunk) >= im.opt.Chunk {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-			continue
+		if _, err := tx.Exec(ctx, `UPDATE import_job SET rows_read = $2 WHERE id = $1`, im.sum.JobID, im.sum.Rows); err != nil {
+			return err
 		}
-		rejected = append(rejected, s)
+		all := rejected
+		for _, c := range chunk {
+			if len(c.problems) > 0 {
+				all = append(all, c)
+			}
+		}
+		return im.recordRejected(ctx, tx, all)
 	}
-	if err := r.Err(); err != nil {
-		return err
+	var err error
+	if tx != nil {
+		err = apply(tx)
+	} else {
+		err = im.d.InTx(ctx, apply)
 	}
-	return flush()
+	if err == nil && im.opt.Progress != nil {
+		im.opt.Progress(im.sum.Rows)
+	}
+	return err
 }
 
 // analyze refreshes PostgreSQL's statistics on the registry tables after
