@@ -73,6 +73,8 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		srv := newServer(t, d)
 		id32, id33, kk32, kk33, v32 := seed(t, d)
+		f33, _ := registry.GetFamily(sysCtx, d, id33, true)
+		nik33 := f33.Members[0].NIK
 		s := auth.New(d)
 		for _, r := range roles {
 			pw := addUser(t, s, r.name, r.role, r.scopes...)
@@ -157,6 +159,27 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 				if !sees33 && strings.Contains(body, "33.74.") {
 					t.Errorf("page list of 33 leaked families")
 				}
+				// The registry routes of issue #4, each as the same role.
+				for _, path := range []string{
+					"/api/v1/persons/" + nik33,
+					"/api/v1/families/" + kk33 + "/history",
+					"/api/v1/duplicates?region=33",
+					"/api/v1/proposals?region=33",
+				} {
+					resp, body := b.do("GET", path, nil, bearer...)
+					expect("API "+strings.SplitN(path, "?", 2)[0], resp.StatusCode, itemStatus(sees33))
+					if !sees33 && (strings.Contains(body, nik33) || strings.Contains(body, "33.74.")) {
+						t.Errorf("%s leaked data of 33", path)
+					}
+				}
+				for _, path := range []string{"/duplikat?region=33", "/usulan?region=33"} {
+					resp, body := b.do("GET", path, nil)
+					expect("page "+path, resp.StatusCode, itemStatus(sees33))
+					if !sees33 && strings.Contains(body, "33.74.") {
+						t.Errorf("%s leaked data of 33", path)
+					}
+				}
+
 				// Role-gated national routes.
 				gate := func(p auth.Permission) int {
 					if auth.Can(a, p) {
