@@ -23,7 +23,13 @@ import (
 // receiveUpload streams the multipart field "file" of r to a new file in
 // the upload directory and returns its path, the client's file name and
 // whether the form asked for a strict import. Nothing is held in memory.
-func (s *Server) receiveUpload(r *http.Request) (path, name string, strict bool, err error) {
+func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (path, name string, strict bool, err error) {
+	// A regional file over a rural connection takes far longer than the
+	// server's read timeout, which is meant for ordinary requests.
+	rc := http.NewResponseController(w)
+	if err := errors.Join(rc.SetReadDeadline(time.Now().Add(uploadTimeout)), rc.SetWriteDeadline(time.Now().Add(uploadTimeout))); err != nil {
+		s.Logger.Warn("upload: cannot extend deadlines", "err", err, "request_id", requestID(r.Context()))
+	}
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return "", "", false, tepat.Reasonf(tepat.EINVALID, "UNGGAHAN_TIDAK_VALID", "kirim file sebagai multipart/form-data dengan field 'file'")
@@ -76,6 +82,9 @@ func (s *Server) saveUpload(part *multipart.Part) (string, error) {
 	return f.Name(), f.Close()
 }
 
+// uploadTimeout bounds one upload: 4 GB at 5 Mbit/s is under two hours.
+const uploadTimeout = 2 * time.Hour
+
 func uploadError(err error) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -92,7 +101,7 @@ func (s *Server) startImport(w http.ResponseWriter, r *http.Request) (int64, boo
 	if !ok {
 		return 0, false
 	}
-	path, name, strict, err := s.receiveUpload(r)
+	path, name, strict, err := s.receiveUpload(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return 0, false
@@ -197,6 +206,7 @@ func (s *Server) apiImportErrors(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="impor-%d-kesalahan.%s"`, j.ID, format))
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(uploadTimeout))
 	w.Header().Set("Cache-Control", "no-store")
 	if err := registry.WriteErrorReport(r.Context(), s.DB, j.ID, format, w); err != nil {
 		s.Logger.Error("error report", "job", j.ID, "err", err, "request_id", requestID(r.Context()))

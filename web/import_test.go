@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"tepat/db"
 	"tepat/db/dbtest"
 	"tepat/synth"
+	"tepat/web"
 )
 
 // multipartBody builds a form with a file field and optional extra fields.
@@ -153,5 +155,41 @@ func TestImportThroughPage(t *testing.T) {
 	}
 	if !strings.Contains(page, "selesai") || !strings.Contains(page, "mode ketat") {
 		t.Fatalf("job page:\n%s", page)
+	}
+}
+
+// TestUploadOutlivesReadTimeout sends an upload slower than the server's
+// read timeout allows for ordinary requests; the upload route extends it.
+func TestUploadOutlivesReadTimeout(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, db.SQLite)
+	s := auth.New(d)
+	addUser(t, s, "pusat1", tepat.RolePusat)
+	_, tok, _ := s.CreateToken(sysCtx, "pusat1", "t", time.Hour)
+	srv := httptest.NewUnstartedServer(web.New(d, nil))
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	var file bytes.Buffer
+	synth.WriteHouseholds(&file, synth.Options{Families: 3, Seed: 3, Region: "32.01"})
+	body, ctype := multipartBody(t, file.Bytes())
+	pr, pw := io.Pipe()
+	go func() {
+		data := body.Bytes()
+		pw.Write(data[:len(data)/2])
+		time.Sleep(600 * time.Millisecond) // longer than ReadTimeout
+		pw.Write(data[len(data)/2:])
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/imports", pr)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 202 {
+		t.Fatalf("slow upload: %d", resp.StatusCode)
 	}
 }
