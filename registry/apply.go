@@ -25,6 +25,20 @@ type staged struct {
 	village  int64
 	alamat   string
 	problems []household.Problem // errors: the family is rejected
+	rows     []row               // the members as storage keeps them (memberRows)
+}
+
+// memberRows returns the family's members as storage keeps them, worked
+// out once (name normalisation and the duplicate key are on the import's
+// hot path). Call it only once the family's members are final.
+func (s *staged) memberRows() []row {
+	if s.rows == nil {
+		s.rows = make([]row, len(s.fam.Members))
+		for i := range s.fam.Members {
+			s.rows[i] = memberRow(&s.fam.Members[i])
+		}
+	}
+	return s.rows
 }
 
 // row is a member as storage keeps it.
@@ -163,13 +177,11 @@ func stageFamilies(ctx context.Context, tx *db.Tx, fams []*staged) error {
 	for _, s := range fams {
 		s.kk, _ = strconv.ParseInt(s.fam.NoKK, 10, 64)
 		s.village, _ = region.VillageNumber(s.fam.KodeWilayah)
-		for i := range s.fam.Members {
-			m := &s.fam.Members[i]
-			if m.Hubungan == household.Kepala {
-				s.alamat = m.Alamat
+		for i, r := range s.memberRows() {
+			if s.fam.Members[i].Hubungan == household.Kepala {
+				s.alamat = s.fam.Members[i].Alamat
 			}
-			n, _ := strconv.ParseInt(m.NIK, 10, 64)
-			stage = append(stage, []any{n, s.kk, dupKey(s.village/10000, dateInt(m.TanggalLahir), NormalizeName(m.Nama)), 1})
+			stage = append(stage, []any{r.nik, s.kk, r.dupkey, 1})
 		}
 	}
 	if _, err := tx.Copy(ctx, "stage_person", []string{"nik", "no_kk", "dupkey", "ok"}, db.Rows(stage)); err != nil {
@@ -303,8 +315,7 @@ func (w *writer) change(s *staged, old *existing) bool {
 	}
 	var added, changed, removed int
 	seen := make(map[int64]bool, len(s.fam.Members))
-	for i := range s.fam.Members {
-		r := memberRow(&s.fam.Members[i])
+	for _, r := range s.memberRows() {
 		seen[r.nik] = true
 		prev, ok := old.members[r.nik]
 		switch {
@@ -358,8 +369,8 @@ func (w *writer) write(ctx context.Context, tx *db.Tx, v int64) error {
 		for i, s := range w.newFams {
 			id := first + int64(i)
 			w.famRows = append(w.famRows, []any{id, s.kk, s.village, s.fam.Desil, s.alamat})
-			for j := range s.fam.Members {
-				w.personRows = append(w.personRows, personValues(memberRow(&s.fam.Members[j]), id))
+			for _, r := range s.memberRows() {
+				w.personRows = append(w.personRows, personValues(r, id))
 			}
 			w.changes[w.newIdx[i]].id = id
 		}

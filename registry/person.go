@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"tepat"
-	"tepat/audit"
-	"tepat/auth"
 	"tepat/db"
 	"tepat/nik"
 )
@@ -40,13 +38,8 @@ type Person struct {
 // the family, no number in the entry).
 func PersonByNIK(ctx context.Context, d *db.DB, s string, reveal bool) (Person, error) {
 	a := tepat.ActorFrom(ctx)
-	if err := auth.Require(a, auth.PermRegistryRead); err != nil {
+	if err := requireRead(a, reveal); err != nil {
 		return Person{}, err
-	}
-	if reveal {
-		if err := auth.Require(a, auth.PermRevealPII); err != nil {
-			return Person{}, err
-		}
 	}
 	if _, err := nik.Parse(s); err != nil {
 		return Person{}, err
@@ -83,12 +76,8 @@ func PersonByNIK(ctx context.Context, d *db.DB, s string, reveal bool) (Person, 
 		p.Komponen = []string{}
 	}
 	if reveal {
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			_, err := audit.Record(ctx, tx, "pii.reveal", fmt.Sprintf("family:%d", p.FamilyID), p.KodeWilayah,
-				"NIK satu anggota dan nomor KK-nya ditampilkan utuh (cari NIK)")
-			return err
-		})
-		if err != nil {
+		if err := recordReveal(ctx, d, fmt.Sprintf("family:%d", p.FamilyID), p.KodeWilayah,
+			"NIK satu anggota dan nomor KK-nya ditampilkan utuh (cari NIK)"); err != nil {
 			return Person{}, err
 		}
 	}

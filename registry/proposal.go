@@ -201,7 +201,7 @@ func Verify(ctx context.Context, d *db.DB, id int64, approve bool, note string) 
 		if err != nil {
 			return err
 		}
-		if p.ProposedBy == a.Username {
+		if p.ownVerify(a) {
 			return tepat.Reasonf(tepat.EFORBIDDEN, "TIDAK_BOLEH_MEMVERIFIKASI_SENDIRI", "usulan Anda sendiri harus diverifikasi oleh pengguna lain")
 		}
 		if p.Status != Diusulkan {
@@ -255,7 +255,7 @@ func Determine(ctx context.Context, d *db.DB, id int64, approve bool, note strin
 		if err != nil {
 			return err
 		}
-		if p.ProposedBy == a.Username || p.VerifiedBy == a.Username {
+		if p.ownDetermine(a) {
 			return tepat.Reasonf(tepat.EFORBIDDEN, "TIDAK_BOLEH_MENETAPKAN_SENDIRI", "usulan yang Anda usulkan atau verifikasi harus ditetapkan oleh pengguna lain")
 		}
 		if p.Status != Diverifikasi {
@@ -356,4 +356,24 @@ func nullInt(n int64) any {
 		return nil
 	}
 	return n
+}
+
+// ownVerify reports whether a proposed p: nobody verifies their own proposal.
+func (p *Proposal) ownVerify(a *tepat.Actor) bool { return p.ProposedBy == a.Username }
+
+// ownDetermine reports whether a proposed or verified p: neither determines it.
+func (p *Proposal) ownDetermine(a *tepat.Actor) bool {
+	return p.ProposedBy == a.Username || p.VerifiedBy == a.Username
+}
+
+// VerifiableBy reports whether a may verify p now: its status, a's role
+// and the rule against verifying one's own proposal. Verify enforces the
+// same rules (and the scope); pages use this to offer only what will pass.
+func (p *Proposal) VerifiableBy(a *tepat.Actor) bool {
+	return p.Status == Diusulkan && auth.Can(a, auth.PermVerify) && !p.ownVerify(a)
+}
+
+// DeterminableBy is VerifiableBy for Determine.
+func (p *Proposal) DeterminableBy(a *tepat.Actor) bool {
+	return p.Status == Diverifikasi && auth.Can(a, auth.PermDetermine) && !p.ownDetermine(a)
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"tepat"
-	"tepat/audit"
 	"tepat/auth"
 	"tepat/db"
 	"tepat/nik"
@@ -19,23 +18,14 @@ import (
 // shown in full: that needs PermRevealPII and is audited as pii.reveal.
 func GetProposal(ctx context.Context, d *db.DB, id int64, reveal bool) (Proposal, error) {
 	a := tepat.ActorFrom(ctx)
-	if err := auth.Require(a, auth.PermRegistryRead); err != nil {
+	if err := requireRead(a, reveal); err != nil {
 		return Proposal{}, err
-	}
-	if reveal {
-		if err := auth.Require(a, auth.PermRevealPII); err != nil {
-			return Proposal{}, err
-		}
 	}
 	p, err := getProposal(ctx, d, a, id, reveal)
 	if err != nil || !reveal {
 		return p, err
 	}
-	err = d.InTx(ctx, func(tx *db.Tx) error {
-		_, err := audit.Record(ctx, tx, "pii.reveal", proposalObject(id), p.KodeWilayah, "nomor KK dan NIK usulan ditampilkan utuh")
-		return err
-	})
-	if err != nil {
+	if err := recordReveal(ctx, d, proposalObject(id), p.KodeWilayah, "nomor KK dan NIK usulan ditampilkan utuh"); err != nil {
 		return Proposal{}, err
 	}
 	return p, nil

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"tepat"
-	"tepat/audit"
 	"tepat/auth"
 	"tepat/db"
 	"tepat/nik"
@@ -33,13 +32,8 @@ func FamilyByKK(ctx context.Context, d *db.DB, noKK string, reveal bool) (Family
 
 func getFamily(ctx context.Context, d *db.DB, cond string, key int64, reveal bool) (Family, error) {
 	a := tepat.ActorFrom(ctx)
-	if err := auth.Require(a, auth.PermRegistryRead); err != nil {
+	if err := requireRead(a, reveal); err != nil {
 		return Family{}, err
-	}
-	if reveal {
-		if err := auth.Require(a, auth.PermRevealPII); err != nil {
-			return Family{}, err
-		}
 	}
 	scope, args, err := scopeFilter(a, "f.village", "", 2)
 	if err != nil {
@@ -80,12 +74,8 @@ func getFamily(ctx context.Context, d *db.DB, cond string, key int64, reveal boo
 	}
 	f.Jiwa = len(f.Members)
 	if reveal {
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			_, err := audit.Record(ctx, tx, "pii.reveal", fmt.Sprintf("family:%d", f.ID), f.KodeWilayah,
-				fmt.Sprintf("nomor KK dan %d NIK ditampilkan utuh", len(f.Members)))
-			return err
-		})
-		if err != nil {
+		if err := recordReveal(ctx, d, fmt.Sprintf("family:%d", f.ID), f.KodeWilayah,
+			fmt.Sprintf("nomor KK dan %d NIK ditampilkan utuh", len(f.Members))); err != nil {
 			return Family{}, err
 		}
 	}

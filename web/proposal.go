@@ -231,9 +231,8 @@ func (s *Server) showProposal(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	p := &proposalPage{P: prop, Error: msg, Done: r.URL.Query().Get("selesai") == "1"}
-	p.CanVerify = prop.Status == registry.Diusulkan && auth.Can(a, auth.PermVerify) && prop.ProposedBy != a.Username
-	p.CanDetermine = prop.Status == registry.Diverifikasi && auth.Can(a, auth.PermDetermine) &&
-		prop.ProposedBy != a.Username && prop.VerifiedBy != a.Username
+	p.CanVerify = prop.VerifiableBy(a)
+	p.CanDetermine = prop.DeterminableBy(a)
 	p.Title = translate(languageOf(r), "proposal.one") + " " + strconv.FormatInt(prop.ID, 10)
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, "proposal.html", p)
