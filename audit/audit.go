@@ -37,7 +37,7 @@ type Entry struct {
 	Hash     string    `json:"hash"`
 }
 
-// Hash returns the entry's hash: SHA-256 over its previous hash and every
+// ComputeHash returns the entry's hash: SHA-256 over its previous hash and every
 // field, each preceded by its length so that no two entries share an input.
 func (e *Entry) ComputeHash() string {
 	h := sha256.New()

@@ -219,21 +219,28 @@ func (s *Store) scanUsers(ctx context.Context, q db.Querier, rows *sql.Rows) ([]
 	}
 	rows.Close()
 	for i := range out {
-		sr, err := q.Query(ctx, `SELECT value FROM user_scopes WHERE user_id = $1 ORDER BY value`, out[i].ID)
-		if err != nil {
+		if err := loadScopes(ctx, q, &out[i]); err != nil {
 			return nil, err
 		}
-		for sr.Next() {
-			var v string
-			if err := sr.Scan(&v); err != nil {
-				sr.Close()
-				return nil, err
-			}
-			out[i].Scopes = append(out[i].Scopes, v)
-		}
-		sr.Close()
 	}
 	return out, nil
+}
+
+// loadScopes fills u.Scopes.
+func loadScopes(ctx context.Context, q db.Querier, u *User) error {
+	rows, err := q.Query(ctx, `SELECT value FROM user_scopes WHERE user_id = $1 ORDER BY value`, u.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		u.Scopes = append(u.Scopes, v)
+	}
+	return rows.Err()
 }
 
 // ListUsers returns every user. Requires PermUserManage.
@@ -248,40 +255,30 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	return s.scanUsers(ctx, s.DB, rows)
 }
 
-// userByName loads one user without a permission check (for login).
+// userByName loads one user and their password hash without a
+// permission check (for login).
 func (s *Store) userByName(ctx context.Context, q db.Querier, username string) (User, string, error) {
-	var hash string
+	return loadUser(ctx, q, `username = $1`, username)
+}
+
+// userByID loads one user by id (sessions and tokens, on every request).
+func (s *Store) userByID(ctx context.Context, id int64) (User, error) {
+	u, _, err := loadUser(ctx, s.DB, `id = $1`, id)
+	return u, err
+}
+
+// loadUser loads the user matching cond (a constant of the callers above,
+// never input) with their scopes and password hash.
+func loadUser(ctx context.Context, q db.Querier, cond string, arg any) (User, string, error) {
+	var hash, role string
 	var u User
-	var role string
-	err := q.QueryRow(ctx, `SELECT id, username, role, disabled, created_at, password_hash FROM users WHERE username = $1`, username).
+	err := q.QueryRow(ctx, `SELECT id, username, role, disabled, created_at, password_hash FROM users WHERE `+cond, arg).
 		Scan(&u.ID, &u.Username, &role, &u.Disabled, &u.CreatedAt, &hash)
 	if err != nil {
 		return u, "", db.Translate(err)
 	}
 	u.Role = tepat.Role(role)
-	rows, err := q.Query(ctx, `SELECT value FROM user_scopes WHERE user_id = $1 ORDER BY value`, u.ID)
-	if err != nil {
-		return u, "", err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return u, "", err
-		}
-		u.Scopes = append(u.Scopes, v)
-	}
-	return u, hash, rows.Err()
-}
-
-// userByID loads one user by id.
-func (s *Store) userByID(ctx context.Context, id int64) (User, error) {
-	var name string
-	if err := s.DB.QueryRow(ctx, `SELECT username FROM users WHERE id = $1`, id).Scan(&name); err != nil {
-		return User{}, db.Translate(err)
-	}
-	u, _, err := s.userByName(ctx, s.DB, name)
-	return u, err
+	return u, hash, loadScopes(ctx, q, &u)
 }
 
 // LookupUser returns the user with the given name, or ENOTFOUND. It does not

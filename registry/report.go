@@ -28,6 +28,25 @@ type Job struct {
 	Summary    ImportSummary
 }
 
+// jobColumns are the columns scanJob reads, in its order.
+const jobColumns = `id, file_name, actor, strict, status, error, created_at, finished_at, rows_read, families_accepted,
+	persons_accepted, families_rejected, rows_rejected, possible_duplicates, families_unchanged`
+
+// scanJob reads one row of jobColumns.
+func scanJob(sc interface{ Scan(...any) error }) (Job, error) {
+	var j Job
+	s := &j.Summary
+	err := sc.Scan(&j.ID, &j.FileName, &j.Actor, &j.Strict, &j.Status, &j.Error, &j.CreatedAt, &j.FinishedAt,
+		&s.Rows, &s.FamiliesAccepted, &s.PersonsAccepted, &s.FamiliesRejected, &s.RowsRejected, &s.PossibleDuplicates, &s.FamiliesUnchanged)
+	s.JobID = j.ID
+	s.Applied = j.Status == "DONE"
+	return j, err
+}
+
+// seesAllJobs reports whether a may read every user's import jobs: the
+// national readers of the registry (pusat, auditor, national satgas, system).
+func seesAllJobs(a *tepat.Actor) bool { return a.National() && auth.Can(a, auth.PermRegistryRead) }
+
 // GetJob returns an import job. Users see their own jobs; national readers
 // of the registry (pusat, auditor, national satgas, system) see all; anyone
 // else gets "not found".
@@ -36,18 +55,10 @@ func GetJob(ctx context.Context, d *db.DB, id int64) (Job, error) {
 	if a == nil {
 		return Job{}, tepat.Reasonf(tepat.EUNAUTHORIZED, "BELUM_MASUK", "silakan masuk terlebih dahulu")
 	}
-	var j Job
-	s := &j.Summary
-	err := d.QueryRow(ctx, `SELECT id, file_name, actor, strict, status, error, created_at, finished_at, rows_read, families_accepted,
-			persons_accepted, families_rejected, rows_rejected, possible_duplicates, families_unchanged
-		FROM import_job WHERE id = $1`, id).Scan(&j.ID, &j.FileName, &j.Actor, &j.Strict, &j.Status, &j.Error, &j.CreatedAt, &j.FinishedAt,
-		&s.Rows, &s.FamiliesAccepted, &s.PersonsAccepted, &s.FamiliesRejected, &s.RowsRejected, &s.PossibleDuplicates, &s.FamiliesUnchanged)
-	mayRead := j.Actor == a.Username || (a.National() && auth.Can(a, auth.PermRegistryRead))
-	if err != nil || !mayRead {
+	j, err := scanJob(d.QueryRow(ctx, `SELECT `+jobColumns+` FROM import_job WHERE id = $1`, id))
+	if err != nil || (j.Actor != a.Username && !seesAllJobs(a)) {
 		return Job{}, tepat.Reasonf(tepat.ENOTFOUND, "IMPOR_TIDAK_DITEMUKAN", "impor %d tidak ditemukan", id)
 	}
-	s.JobID = j.ID
-	s.Applied = j.Status == "DONE"
 	return j, nil
 }
 
@@ -158,24 +169,15 @@ func ListJobs(ctx context.Context, d *db.DB, limit int) ([]Job, error) {
 	if a == nil {
 		return nil, tepat.Reasonf(tepat.EUNAUTHORIZED, "BELUM_MASUK", "silakan masuk terlebih dahulu")
 	}
-	all := a.National() && auth.Can(a, auth.PermRegistryRead)
-	rows, err := d.Query(ctx, `SELECT id FROM import_job WHERE ($1 OR actor = $2) ORDER BY id DESC LIMIT $3`, all, a.Username, limit)
+	rows, err := d.Query(ctx, `SELECT `+jobColumns+` FROM import_job WHERE ($1 OR actor = $2) ORDER BY id DESC LIMIT $3`,
+		seesAllJobs(a), a.Username, limit)
 	if err != nil {
 		return nil, err
 	}
-	var ids []int64
+	defer rows.Close()
+	var out []Job
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	out := make([]Job, 0, len(ids))
-	for _, id := range ids {
-		j, err := GetJob(ctx, d, id)
+		j, err := scanJob(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -15,8 +15,7 @@ import (
 func queryDuplicates(r *http.Request) registry.DuplicateFilter {
 	q := r.URL.Query()
 	f := registry.DuplicateFilter{Region: q.Get("region"), Status: q.Get("status")}
-	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
-	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	f.After, f.Limit = paging(q)
 	return f
 }
 

@@ -27,8 +27,7 @@ func queryProposals(r *http.Request) registry.ProposalFilter {
 	q := r.URL.Query()
 	f := registry.ProposalFilter{Status: registry.ProposalStatus(q.Get("status")), Kind: registry.ProposalKind(q.Get("kind")), Region: q.Get("region")}
 	f.FamilyID, _ = strconv.ParseInt(q.Get("family"), 10, 64)
-	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
-	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	f.After, f.Limit = paging(q)
 	return f
 }
 

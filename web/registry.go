@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +17,17 @@ import (
 func queryFamilies(r *http.Request) registry.Query {
 	q := r.URL.Query()
 	rq := registry.Query{Region: q.Get("region"), Name: q.Get("q")}
-	rq.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
-	rq.Limit, _ = strconv.Atoi(q.Get("limit"))
+	rq.After, rq.Limit = paging(q)
 	return rq
+}
+
+// paging reads keyset paging from a query string: after (the last id seen)
+// and limit. Missing or malformed values are 0, which the capability
+// packages read as "from the start" and "their default".
+func paging(q url.Values) (after int64, limit int) {
+	after, _ = strconv.ParseInt(q.Get("after"), 10, 64)
+	limit, _ = strconv.Atoi(q.Get("limit"))
+	return after, limit
 }
 
 func (s *Server) apiFamilies(w http.ResponseWriter, r *http.Request) {
