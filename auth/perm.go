@@ -29,6 +29,14 @@ const (
 // PermSnapshot allows freezing the registry as a named snapshot (penetapan).
 const PermSnapshot Permission = "registry.snapshot"
 
+// PermProgramManage allows applying the program catalog, setting quotas
+// and budgets, and creating, generating, cancelling and closing cycles.
+const PermProgramManage Permission = "program.manage"
+
+// PermCycleApprove allows approving a generated cycle, never one the same
+// user generated (two people).
+const PermCycleApprove Permission = "cycle.approve"
+
 // PermResolveDuplicate allows deciding on a possible duplicate: keep both,
 // or remove one person from the registry (audited).
 const PermResolveDuplicate Permission = "duplicate.resolve"
@@ -48,6 +56,8 @@ var grants = map[Permission][]tepat.Role{
 	PermVerify:           {tepat.RoleDinsos},
 	PermDetermine:        {tepat.RolePusat},
 	PermResolveDuplicate: {tepat.RoleDinsos},
+	PermProgramManage:    {tepat.RolePusat},
+	PermCycleApprove:     {tepat.RolePusat},
 }
 
 // Can reports whether a may act with permission p. A nil actor may nothing.
@@ -83,4 +93,4 @@ func Grants(p Permission) []tepat.Role { return grants[p] }
 
 // AllPermissions lists the permissions in a stable order.
 var AllPermissions = []Permission{PermUserManage, PermAuditRead, PermRegistryRead, PermRegistryWrite, PermRevealPII, PermStatsRead, PermExport, PermSnapshot,
-	PermPropose, PermVerify, PermDetermine, PermResolveDuplicate}
+	PermPropose, PermVerify, PermDetermine, PermResolveDuplicate, PermProgramManage, PermCycleApprove}

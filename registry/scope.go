@@ -57,3 +57,10 @@ func overlaps(a *tepat.Actor, code string) bool {
 	}
 	return false
 }
+
+// ScopeFilter is scopeFilter for the capabilities built on the registry:
+// a condition limiting the village-number column col to the actor's scope
+// (and to region code, if not empty), with placeholders from next.
+func ScopeFilter(a *tepat.Actor, col, code string, next int) (string, []any, error) {
+	return scopeFilter(a, col, code, next)
+}

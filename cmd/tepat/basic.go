@@ -99,5 +99,6 @@ func regionOut(r region.Region) map[string]any {
 func (app *App) printJSON(v any) error {
 	enc := json.NewEncoder(app.Stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"tepat"
 	"tepat/db"
 	"tepat/registry"
 )
@@ -113,31 +110,18 @@ var diffHeader = []string{"id", "no_kk", "kode_wilayah", "jenis", "ringkasan"}
 
 // writeDiffCSV streams the diff's families into path. The file appears
 // only whole: it is written beside path and renamed at the end.
-func writeDiffCSV(ctx context.Context, d *db.DB, a, b, path string) (registry.Diff, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return registry.Diff{}, tepat.Reasonf(tepat.EINVALID, "FILE_TIDAK_DAPAT_DITULIS", "tidak dapat menulis %s: %v", path, err)
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	w := csv.NewWriter(bw)
-	w.Write(diffHeader)
-	diff, err := registry.DiffSnapshots(ctx, d, a, b, registry.DiffOptions{}, func(df registry.DiffFamily) error {
-		return w.Write([]string{strconv.FormatInt(df.ID, 10), df.NoKK, df.KodeWilayah, df.Kind, df.Summary})
+func writeDiffCSV(ctx context.Context, d *db.DB, a, b, path string) (diff registry.Diff, err error) {
+	err = writeFile(path, func(out io.Writer) error {
+		w := csv.NewWriter(out)
+		w.Write(diffHeader)
+		diff, err = registry.DiffSnapshots(ctx, d, a, b, registry.DiffOptions{}, func(df registry.DiffFamily) error {
+			return w.Write([]string{strconv.FormatInt(df.ID, 10), df.NoKK, df.KodeWilayah, df.Kind, df.Summary})
+		})
+		if err != nil {
+			return err
+		}
+		w.Flush()
+		return w.Error()
 	})
-	if err != nil {
-		return diff, err
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return diff, err
-	}
-	if err := bw.Flush(); err != nil {
-		return diff, err
-	}
-	if err := f.Close(); err != nil {
-		return diff, err
-	}
-	return diff, os.Rename(f.Name(), path)
+	return diff, err
 }
