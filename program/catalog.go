@@ -166,7 +166,7 @@ func ParseCatalog(r io.Reader) (Catalog, error) {
 // normalize checks p and fills in defaults, so that equal definitions
 // have equal canonical forms.
 func (p *Program) normalize() error {
-	bad := func(format string, args ...any) error { return errors.New(fmt.Sprintf(format, args...)) }
+	bad := fmt.Errorf
 	if !codeRE.MatchString(p.Code) {
 		return bad("kode program %q tidak valid: 2–16 huruf kapital, angka atau garis bawah, diawali huruf", p.Code)
 	}

@@ -177,10 +177,12 @@ func TestCycleLifecycle(t *testing.T) {
 			t.Fatalf("%+v %v", g, err)
 		}
 		before := entitlements(t, d, c.ID)
-		for _, e := range before {
-			if (e.amount-550001/4)%(1) != 0 || e.amount < 550001/4 {
-				t.Fatalf("amount %d without the fixed part of version 1", e.amount)
-			}
+		// The preview uses version 2: each family's period gets a quarter
+		// of the difference of the fixed parts more (449,998 / 4, give or
+		// take the rounding of each family's amount).
+		pv, err := program.PreviewProgram(pusatA, d, program.PreviewRequest{Program: "PKH", Year: 2026, Period: 2, Snapshot: "S1"})
+		if diff := pv.Amount - g.Amount; err != nil || pv.ProgramVersion != 2 || pv.Eligible != g.Families || diff < g.Families*112499 || diff > g.Families*112500 {
+			t.Fatalf("preview %+v vs cycle %+v: %v", pv, g, err)
 		}
 		// Generating again gives the same rows.
 		if g2, err := program.GenerateCycle(pusatA, d, c.ID); err != nil || g2.Amount != g.Amount || len(entitlements(t, d, c.ID)) != len(before) {

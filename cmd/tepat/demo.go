@@ -69,6 +69,9 @@ func (app *App) loadDemo(ctx context.Context, d *db.DB) error {
 	if err := loadDemoWorkflow(ctx, d); err != nil {
 		return err
 	}
+	if err := loadDemoPrograms(ctx, d); err != nil {
+		return err
+	}
 	app.logger.Info("demo registry loaded", "families", families, "persons", persons, "possible_duplicates", dups)
 	return nil
 }

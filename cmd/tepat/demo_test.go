@@ -100,7 +100,8 @@ func TestDemoSessionLogsNoPersonalData(t *testing.T) {
 				t.Fatalf("the session saw too little personal data to check (%d items)", len(seen))
 			}
 			if m := regexp.MustCompile(`\d{16}`).FindString(out); m != "" {
-				t.Errorf("a 16-digit number reached the logs: %s…", m[:4])
+				i := strings.Index(out, m)
+				t.Errorf("a 16-digit number reached the logs: %s… in %q", m[:4], strings.ReplaceAll(out[max(0, i-300):i], m, "")) // context only
 			}
 			for _, s := range seen {
 				s = strings.Trim(strings.TrimPrefix(strings.TrimSuffix(s, "</code>"), "<code>"), " ")

@@ -32,8 +32,8 @@ type checker struct {
 }
 
 // want checks n and that it has type t; op is the operator n is an operand
-// of, or "" for the whole expression. A type error is reported at the start
-// of the operand.
+// of, or "" for the whole expression (which Parse wants boolean). A type
+// error is reported at the start of the operand.
 func (c *checker) want(n *node, t typ, op string) error {
 	got, err := c.check(n)
 	switch {
@@ -42,7 +42,7 @@ func (c *checker) want(n *node, t typ, op string) error {
 	case got == t:
 		return nil
 	case op == "":
-		return errAt(n.start, "ekspresi harus bernilai benar/salah, bukan angka") // only booleans are wanted whole
+		return errAt(n.start, "ekspresi harus bernilai benar/salah, bukan angka")
 	}
 	return errAt(n.start, "%q butuh %s, bukan %s", op, t, got)
 }

@@ -122,12 +122,25 @@ func (n *node) format(b *strings.Builder) {
 		b.WriteString(n.name)
 	case kRegion:
 		b.WriteString(`in_region("` + n.name + `")`)
-	case kNeg:
-		b.WriteString("-")
-		n.x.operand(b, precAtom)
-	case kNot:
-		b.WriteString("!")
-		n.x.operand(b, precAtom)
+	case kNeg, kNot:
+		switch {
+		case n.kind == kNot:
+			b.WriteString("!")
+		case n.x.kind == kNeg:
+			b.WriteString("- ") // "--" would read as a decrement or an SQL comment
+		default:
+			b.WriteString("-")
+		}
+		// A binary operand is parenthesised even where the grammar does not
+		// need it, so that !(desil > 4) reads as it parses. Only binary nodes
+		// get parentheses: the nesting of the output (parentheses plus unary
+		// operators) then never exceeds the tree's depth, which Parse has
+		// already bounded, so String always parses again.
+		if n.x.kind == kBinary {
+			n.x.operand(b, precAtom)
+		} else {
+			n.x.format(b)
+		}
 	case kBinary:
 		p := n.prec()
 		left := p

@@ -36,7 +36,7 @@ import (
 // expression depth SQLite accepts (1,000) and the recursion in Go shallow.
 const (
 	maxLen    = 2000 // bytes
-	maxDepth  = 64   // nesting of parentheses and operators
+	maxDepth  = 64   // nesting of parentheses and unary operators; height of the tree
 	maxDigits = 12   // so that sums of facts and literals stay far from int64 overflow
 )
 
@@ -50,9 +50,12 @@ type Expr struct {
 
 // Parse parses src and checks it against idents, the names of the integer
 // facts the expression may use (for example "desil", "members",
-// "components", "ibu_hamil"). Sources longer than 2,000 bytes or nested
-// deeper than 64 levels are rejected. Every error is a *tepat.Error with code
-// EINVALID whose message starts with the position of the problem.
+// "components", "ibu_hamil"), and every in_region code against package
+// region. It rejects sources longer than 2,000 bytes, more than 64
+// parentheses and unary operators inside one another, and operator trees
+// more than 64 levels high (so a chain like a || b || … has at most 64
+// terms). Every error is a *tepat.Error with code EINVALID whose message
+// starts with the position of the problem. Parse is safe for concurrent use.
 func Parse(src string, idents []string) (*Expr, error) {
 	if len(src) > maxLen {
 		return nil, errAt(runePos(src, maxLen), "ekspresi terlalu panjang: paling banyak %d byte", maxLen)
@@ -74,9 +77,10 @@ func Parse(src string, idents []string) (*Expr, error) {
 }
 
 // String returns the canonical form of e: single spaces around binary
-// operators, region codes dotted, and only the parentheses the grammar
-// needs, plus those around a compound operand of ! or unary - (so that
-// !(desil < 4) reads as it parses). Parsing it again gives the same String.
+// operators, region codes dotted, literals without leading zeros, and only
+// the parentheses the grammar needs, plus those around a binary operand of
+// ! or unary - (so that !(desil < 4) reads as it parses). Parsing String
+// again always succeeds and gives the same String.
 func (e *Expr) String() string {
 	var b strings.Builder
 	e.root.format(&b)

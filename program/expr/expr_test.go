@@ -45,9 +45,9 @@ func TestParseAccepts(t *testing.T) {
 		{"MinusIsLeftAssociative", "(members - sd) - 1 > 2", "members - sd - 1 > 2",
 			"(((f.members - f.sd) - 1) > 2)", [2]bool{true, false}},
 		{"UnaryMinus", "-desil < -5", "-desil < -5", "((- f.desil) < (- 5))", [2]bool{false, true}},
-		{"DoubleNegation", "--desil == desil", "-(-desil) == desil", "((- (- f.desil)) = f.desil)", [2]bool{true, true}},
+		{"DoubleNegation", "--desil == desil", "- -desil == desil", "((- (- f.desil)) = f.desil)", [2]bool{true, true}},
 		{"NotBindsLooserThanComparison", "!desil > 4", "!(desil > 4)", "(NOT (f.desil > 4))", [2]bool{true, false}},
-		{"DoubleNot", "!!false", "!(!false)", "(NOT (NOT (1=0)))", [2]bool{false, false}},
+		{"DoubleNot", "!!false", "!!false", "(NOT (NOT (1=0)))", [2]bool{false, false}},
 		{"AndBindsTighterThanOr", "false && true || true", "false && true || true",
 			"(((1=0) AND (1=1)) OR (1=1))", [2]bool{true, true}},
 		{"OrInsideAndKeepsParentheses", "false && (true || true)", "false && (true || true)",
@@ -155,6 +155,8 @@ func TestParseRejects(t *testing.T) {
 		{"TooManyParentheses", strings.Repeat("(", 65) + "true" + strings.Repeat(")", 65), 65,
 			"ekspresi terlalu bersarang: paling dalam 64 tingkat"},
 		{"TooManyNots", strings.Repeat("!", 65) + "true", 65, "ekspresi terlalu bersarang: paling dalam 64 tingkat"},
+		{"TooManyNotsAndParentheses", strings.Repeat("!(", 33) + "true" + strings.Repeat(")", 33), 65,
+			"ekspresi terlalu bersarang: paling dalam 64 tingkat"},
 		{"TooLongChain", "true" + strings.Repeat(" || true", 64), 510, "ekspresi terlalu bersarang: paling dalam 64 tingkat"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -183,9 +185,15 @@ func TestParseAcceptsDeepestNesting(t *testing.T) {
 		strings.Repeat("(", 64) + "true" + strings.Repeat(")", 64),
 		strings.Repeat("!", 63) + "true",
 		"true" + strings.Repeat(" || true", 63),
+		strings.Repeat("!(", 32) + "0 < 0" + strings.Repeat(")", 32),
+		strings.Repeat("-", 62) + "1 < 0",
 	} {
-		if _, err := expr.Parse(src, facts); err != nil {
-			t.Errorf("Parse(%.20q…): %v", src, err)
+		e, err := expr.Parse(src, facts)
+		if err != nil {
+			t.Fatalf("Parse(%.20q…): %v", src, err)
+		}
+		if again, err := expr.Parse(e.String(), facts); err != nil || again.String() != e.String() {
+			t.Errorf("Parse(%.20q…) does not round-trip: %v", src, err)
 		}
 	}
 }

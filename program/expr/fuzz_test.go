@@ -20,6 +20,7 @@ func FuzzParse(f *testing.F) {
 		"--desil == desil", "!!false", "1 < desil < 5", "desil = 4", `in_region("99.99")`,
 		"members - (sd - 1) > 3", `in_region("3578") || in_region("32.01.01.1001")`, "(desil > 4", "Desil",
 		"desil < 999999999999", strings.Repeat("(", 70) + "true" + strings.Repeat(")", 70),
+		strings.Repeat("!", 33) + "0 < 0", strings.Repeat("-", 40) + "1 < 0",
 	} {
 		f.Add(s)
 	}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"tepat"
+	"tepat/auth"
+	"tepat/db"
+	"tepat/program"
+	"tepat/programs"
+)
+
+// loadDemoPrograms applies the shipped catalogs and leaves cycles in every
+// state a user meets: PKH 2019 tahap III closed and tahap IV approved (from
+// snapshot 2019-10), BPNT November generated and waiting for approval, with
+// a quota in 32.01 that puts families on the reserve list, Rastra
+// November a draft, and a cancelled KIP cycle. Budgets are set so that
+// the budget page shows room left. The system actor generates, the demo
+// pusat user approves: two people.
+func loadDemoPrograms(ctx context.Context, d *db.DB) error {
+	sys := tepat.WithActor(ctx, tepat.System)
+	u, err := auth.New(d).LookupUser(ctx, "pusat")
+	if err != nil {
+		return err
+	}
+	pusat := tepat.WithActor(ctx, u.Actor())
+	for _, name := range []string{"2019.yaml", "2020.yaml"} {
+		f, err := programs.FS.Open(name)
+		if err != nil {
+			return err
+		}
+		c, err := program.ParseCatalog(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("demo catalog %s: %w", name, err)
+		}
+		if _, err := program.Apply(sys, d, c); err != nil {
+			return err
+		}
+	}
+	if _, err := program.SetQuota(sys, d, "BPNT", 2019, "32.01", 300); err != nil {
+		return err
+	}
+	step := func(code string, period int, snap string, to string) (program.Cycle, error) {
+		c, err := program.CreateCycle(sys, d, program.NewCycle{Program: code, Year: 2019, Period: period, Snapshot: snap})
+		if err != nil || to == program.StateDraft {
+			return c, err
+		}
+		if c, err = program.GenerateCycle(sys, d, c.ID); err != nil || to == program.StateGenerated {
+			return c, err
+		}
+		if to == program.StateCancelled {
+			return program.CancelCycle(sys, d, c.ID)
+		}
+		if _, err := program.SetBudget(sys, d, code, 2019, roundUp(c.Amount*int64(periodsLeft(code, period))*11/10)); err != nil {
+			return c, err
+		}
+		if c, err = program.ApproveCycle(pusat, d, c.ID); err != nil || to == program.StateApproved {
+			return c, err
+		}
+		if err := d.InTx(sys, func(tx *db.Tx) error { _, err := program.StartDisbursing(sys, tx, c.ID); return err }); err != nil {
+			return c, err
+		}
+		if to == program.StateDisbursing {
+			return c, nil
+		}
+		return program.CloseCycle(sys, d, c.ID)
+	}
+	for _, s := range []struct {
+		code   string
+		period int
+		snap   string
+		to     string
+	}{
+		{"PKH", 3, "2019-10", program.StateClosed},
+		{"PKH", 4, "2019-10", program.StateApproved},
+		{"BPNT", 10, "2019-10", program.StateDisbursing},
+		{"BPNT", 11, "2019-11", program.StateGenerated},
+		{"RASTRA", 11, "2019-11", program.StateDraft},
+		{"KIP", 1, "2019-10", program.StateCancelled},
+	} {
+		if _, err := step(s.code, s.period, s.snap, s.to); err != nil {
+			return fmt.Errorf("demo cycle %s %d: %w", s.code, s.period, err)
+		}
+	}
+	return nil
+}
+
+// periodsLeft is how many periods of the year a demo budget covers from
+// the first approved one: enough for the rest of the year.
+func periodsLeft(code string, period int) int {
+	if code == "PKH" {
+		return 4
+	}
+	return 12
+}
+
+// roundUp rounds rupiah up to whole millions, as budgets are written.
+func roundUp(n int64) int64 {
+	const m = 1_000_000
+	return (n + m - 1) / m * m
+}
