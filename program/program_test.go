@@ -105,7 +105,7 @@ programs:
     year: 2026
     unit: person
     periods_per_year: 12
-    eligibility: "desil <= 4 || members >= 6"
+    eligibility: "desil <= 4 || members >= 6 || components >= 3 && lansia > 0"
     benefit: {kind: flat, yearly: 504007}
   - code: RASTRA
     year: 2026

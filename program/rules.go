@@ -113,7 +113,8 @@ func (p Program) Assess(desil int, village int64, ms []Member, period, ref int) 
 	if err != nil {
 		return a
 	}
-	a.Eligible = e.Eval(a.Facts, village)
+	// A family without a living member gets nothing, whatever the rule.
+	a.Eligible = a.Facts["members"] > 0 && e.Eval(a.Facts, village)
 	if !a.Eligible {
 		return a
 	}
@@ -153,15 +154,17 @@ func (p Program) Assess(desil int, village int64, ms []Member, period, ref int) 
 	return a
 }
 
-// sqlCond returns the SQL condition under which person row p qualifies
-// for component c on day ref (the caller adds "alive").
+// sqlCond returns the SQL condition under which a living person row p
+// qualifies for component c on day ref. Ages are ranges of birth dates:
+// age = (ref − born) ÷ 10000 on YYYYMMDD numbers (see Age), so "age ≤ A"
+// is "born > ref − (A+1)·10000" and "age ≥ L" is "born ≤ ref − L·10000":
+// integer comparisons, no arithmetic per row.
 func (b Benefit) sqlCond(c string, ref int) string {
-	age := fmt.Sprintf("(CASE WHEN p.tanggal_lahir > %d THEN -1 ELSE (%d - p.tanggal_lahir) / 10000 END)", ref, ref)
 	switch c {
 	case "ibu_hamil":
 		return "p.hamil = TRUE"
 	case "anak_usia_dini":
-		return fmt.Sprintf("%s BETWEEN 0 AND %d AND p.sekolah = 'TIDAK'", age, b.AUDMaxAge())
+		return fmt.Sprintf("p.tanggal_lahir > %d AND p.tanggal_lahir <= %d AND p.sekolah = 'TIDAK'", ref-(b.AUDMaxAge()+1)*10000, ref)
 	case "sd":
 		return "p.sekolah = 'SD'"
 	case "smp":
@@ -171,16 +174,40 @@ func (b Benefit) sqlCond(c string, ref int) string {
 	case "disabilitas_berat":
 		return "p.disabilitas_berat = TRUE"
 	case "lansia":
-		return fmt.Sprintf("%s >= %d", age, b.ElderlyMinAge())
+		return fmt.Sprintf("p.tanggal_lahir <= %d", ref-b.ElderlyMinAge()*10000)
 	}
 	panic("program: unknown component " + c)
+}
+
+// packBits is the width of one count packed into a 64-bit sum: a family
+// has fewer than 256 living members with any one component (MaxMembers).
+const packBits = 8
+
+// MaxMembers is the most living members a family may have for the amount
+// rules, whose per-component counts are packed 8 bits each.
+const MaxMembers = 1<<packBits - 1
+
+// field returns the SQL of the i-th 8-bit count packed in the integer
+// expression packed.
+func field(packed string, i int) string {
+	return fmt.Sprintf("(%s / %d %% %d)", packed, int64(1)<<(packBits*i), 1<<packBits)
 }
 
 // entitlementSelect returns a SELECT of every family of registry version
 // $1 that is eligible for p, with what it gets in period (ages at ref):
 // columns family_id, no_kk, village, desil, members, head_nik, amount,
-// quantity, components. It is one set-based statement: the registry's
-// persons are read once, grouped by family, joined to their family.
+// quantity, components. It is one set-based statement that reads the
+// registry's living persons once, grouped by family, joined to their
+// family.
+//
+// Per person it evaluates one CASE: the rank of the member's best
+// component, summed into one integer as 8-bit counts (the count of members
+// whose best component is the i-th of the ranking sits in bits 8i…8i+7).
+// The family's counts, its "components" fact and the capped sum of its
+// best components then come from that one sum per family: summing one
+// integer is several times cheaper than a sum per component on SQLite.
+// Counts of each component (for eligibility expressions that name one)
+// are packed the same way, only when the expression uses them.
 // Everything written into the SQL comes from the checked definition and
 // from integers, never from request text.
 func (p Program) entitlementSelect(period, ref int) string {
@@ -189,72 +216,67 @@ func (p Program) entitlementSelect(period, ref int) string {
 	if err != nil {
 		panic("program: unchecked eligibility: " + err.Error())
 	}
+	// ranked decides each member's best component: the program's own by
+	// value, or all of them for a program without components (the fact
+	// "components" counts members with any).
 	ranked := b.RankedComponents()
-
-	// Persons: one 0/1 flag per component, and the rank of the member's
-	// best paid component.
-	var pp strings.Builder
-	pp.WriteString("SELECT p.family_id, p.nik, p.hubungan, CASE WHEN p.status = 'HIDUP' THEN 1 ELSE 0 END AS alive")
-	for _, c := range Components {
-		fmt.Fprintf(&pp, ",\n CASE WHEN p.status = 'HIDUP' AND %s THEN 1 ELSE 0 END AS q_%s", b.sqlCond(c, ref), c)
+	if b.Kind != KindComponents {
+		ranked = Components
 	}
-	if len(ranked) == 0 {
-		pp.WriteString(",\n 0 AS best")
-	} else {
-		pp.WriteString(",\n CASE")
-		for i, c := range ranked {
-			fmt.Fprintf(&pp, " WHEN p.status = 'HIDUP' AND %s THEN %d", b.sqlCond(c, ref), i+1)
-		}
-		pp.WriteString(" ELSE 0 END AS best")
+	var best strings.Builder
+	best.WriteString("CASE")
+	for i, c := range ranked {
+		fmt.Fprintf(&best, " WHEN %s THEN %d", b.sqlCond(c, ref), int64(1)<<(packBits*i))
 	}
-	pp.WriteString("\n FROM person p WHERE p.ver_from <= $1 AND (p.ver_to IS NULL OR p.ver_to > $1)")
-
-	// Families' facts.
+	best.WriteString(" ELSE 0 END")
+	usesComponent := false
+	for _, id := range e.Idents() {
+		usesComponent = usesComponent || isComponent(id)
+	}
 	var agg strings.Builder
-	agg.WriteString("SELECT family_id, SUM(alive) AS f_members")
-	var anyQ []string
-	for _, c := range b.countedComponents() {
-		anyQ = append(anyQ, "q_"+c)
+	fmt.Fprintf(&agg, "SELECT p.family_id, COUNT(*) AS f_members, CAST(SUM(%s) AS BIGINT) AS best", best.String())
+	if usesComponent {
+		var q []string
+		for i, c := range Components {
+			q = append(q, fmt.Sprintf("CASE WHEN %s THEN %d ELSE 0 END", b.sqlCond(c, ref), int64(1)<<(packBits*i)))
+		}
+		fmt.Fprintf(&agg, ", CAST(SUM(%s) AS BIGINT) AS quals", strings.Join(q, " + "))
 	}
-	fmt.Fprintf(&agg, ", SUM(CASE WHEN %s > 0 THEN 1 ELSE 0 END) AS f_components", strings.Join(anyQ, " + "))
-	for _, c := range Components {
-		fmt.Fprintf(&agg, ", SUM(q_%s) AS f_%s", c, c)
-	}
+	agg.WriteString(", COALESCE(MAX(CASE WHEN p.hubungan = 'KEPALA' THEN p.nik END), MIN(p.nik)) AS head_nik")
+	agg.WriteString("\n FROM person p WHERE p.status = 'HIDUP' AND p.ver_from <= $1 AND (p.ver_to IS NULL OR p.ver_to > $1) GROUP BY p.family_id")
+
+	n := make([]string, len(ranked))
 	for i := range ranked {
-		fmt.Fprintf(&agg, ", SUM(CASE WHEN best = %d THEN 1 ELSE 0 END) AS n_%d", i+1, i+1)
+		n[i] = field("m.best", i)
 	}
-	agg.WriteString(", COALESCE(MAX(CASE WHEN hubungan = 'KEPALA' THEN nik END), MIN(nik)) AS head_nik")
-	fmt.Fprintf(&agg, "\n FROM (%s) pp GROUP BY family_id", pp.String())
+	components := "(" + strings.Join(n, " + ") + ")"
 
 	// Components paid: the best components, highest first, up to the cap.
 	paid := make([]string, len(ranked))
-	for i := range ranked {
-		n := fmt.Sprintf("m.n_%d", i+1)
-		if b.MaxComponents == 0 {
-			paid[i] = n
-			continue
-		}
-		before := "0"
-		if i > 0 {
-			var s []string
-			for j := 0; j < i; j++ {
-				s = append(s, fmt.Sprintf("m.n_%d", j+1))
+	if b.Kind == KindComponents {
+		for i := range ranked {
+			if b.MaxComponents == 0 {
+				paid[i] = n[i]
+				continue
 			}
-			before = strings.Join(s, " + ")
+			before := "0"
+			if i > 0 {
+				before = strings.Join(n[:i], " + ")
+			}
+			rem := fmt.Sprintf("(%d - (%s))", b.MaxComponents, before)
+			paid[i] = fmt.Sprintf("(CASE WHEN %s <= 0 THEN 0 WHEN %s < %s THEN %s ELSE %s END)", rem, n[i], rem, n[i], rem)
 		}
-		rem := fmt.Sprintf("(%d - (%s))", b.MaxComponents, before)
-		paid[i] = fmt.Sprintf("(CASE WHEN %s <= 0 THEN 0 WHEN %s < %s THEN %s ELSE %s END)", rem, n, rem, n, rem)
 	}
 	units := "1"
 	if p.Unit == UnitPerson {
-		units = "m.f_members"
+		units = "f_members"
 	}
 	var yearly, quantity string
 	switch b.Kind {
 	case KindComponents:
 		terms := []string{fmt.Sprintf("%d * %s", b.FixedYearly, units)}
 		for i, c := range ranked {
-			terms = append(terms, fmt.Sprintf("%s * %d", paid[i], b.Components[c]))
+			terms = append(terms, fmt.Sprintf("paid_%d * %d", i+1, b.Components[c]))
 		}
 		yearly, quantity = strings.Join(terms, " + "), "0"
 	case KindFlat:
@@ -263,36 +285,49 @@ func (p Program) entitlementSelect(period, ref int) string {
 		yearly, quantity = "0", fmt.Sprintf("%d * %s", b.QuantityPerPeriod, units)
 	}
 	var comps []string
-	for _, c := range Components {
-		for i, r := range ranked {
-			if r == c {
-				comps = append(comps, fmt.Sprintf("CASE WHEN paid_%d > 0 THEN '%s=' || CAST(paid_%d AS TEXT) || ' ' ELSE '' END", i+1, c, i+1))
+	if b.Kind == KindComponents {
+		for _, c := range Components {
+			for i, r := range ranked {
+				if r == c {
+					comps = append(comps, fmt.Sprintf("CASE WHEN paid_%d > 0 THEN '%s=' || CAST(paid_%d AS TEXT) || ' ' ELSE '' END", i+1, c, i+1))
+				}
 			}
 		}
 	}
-	components := "''"
+	compText := "''"
 	if len(comps) > 0 {
-		components = "TRIM(" + strings.Join(comps, " || ") + ")"
+		compText = "TRIM(" + strings.Join(comps, " || ") + ")"
 	}
-	amount := fmt.Sprintf("yearly / %d", p.PeriodsPerYear)
+	amount := fmt.Sprintf("(%s) / %d", yearly, p.PeriodsPerYear)
 	if period == p.PeriodsPerYear {
-		amount = fmt.Sprintf("yearly - %d * (yearly / %d)", p.PeriodsPerYear-1, p.PeriodsPerYear)
+		amount = fmt.Sprintf("(%s) - %d * ((%s) / %d)", yearly, p.PeriodsPerYear-1, yearly, p.PeriodsPerYear)
 	}
 
 	col := func(ident string) string {
-		if ident == "desil" {
+		switch ident {
+		case "desil":
 			return "f.desil"
+		case "members":
+			return "m.f_members"
+		case "components":
+			return components
 		}
-		return "m.f_" + ident
+		for i, c := range Components {
+			if c == ident {
+				return field("m.quals", i)
+			}
+		}
+		panic("program: unknown fact " + ident)
 	}
 	var q strings.Builder
-	fmt.Fprintf(&q, "SELECT family_id, no_kk, village, desil, members, head_nik, %s AS amount, quantity, %s AS components FROM (\n", amount, components)
-	q.WriteString("SELECT f.id AS family_id, f.no_kk, f.village, f.desil, m.f_members AS members, m.head_nik")
-	for i := range ranked {
-		fmt.Fprintf(&q, ", %s AS paid_%d", paid[i], i+1)
+	fmt.Fprintf(&q, "SELECT family_id, no_kk, village, desil, members, head_nik, %s AS amount, %s AS quantity, %s AS components FROM (\n", amount, quantity, compText)
+	q.WriteString("SELECT f.id AS family_id, f.no_kk, f.village, f.desil, m.f_members AS members, m.f_members, m.head_nik")
+	for i := range paid {
+		if paid[i] != "" {
+			fmt.Fprintf(&q, ", %s AS paid_%d", paid[i], i+1)
+		}
 	}
-	fmt.Fprintf(&q, ", %s AS yearly, %s AS quantity\n", yearly, quantity)
-	fmt.Fprintf(&q, "FROM family f JOIN (%s) m ON m.family_id = f.id\n", agg.String())
+	fmt.Fprintf(&q, "\nFROM family f JOIN (%s) m ON m.family_id = f.id\n", agg.String())
 	fmt.Fprintf(&q, "WHERE f.ver_from <= $1 AND (f.ver_to IS NULL OR f.ver_to > $1) AND %s\n) e", e.SQL(col, "f.village"))
 	return q.String()
 }
