@@ -131,8 +131,31 @@ func TestGeneratedAmountsFollowTheRules(t *testing.T) {
 				if sum != p.Eligible {
 					t.Fatalf("provinces add up to %d, not %d", sum, p.Eligible)
 				}
+				// Scoped previews: a regency scope reads the cube, a
+				// district scope the registry; both agree with the cycle.
+				for _, scope := range []string{"33.74", "32.01.01", "73"} {
+					actor := as("dinsos-"+scope, tepat.RoleDinsos, scope)
+					want, err := program.Summarize(actor, d, c.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p, err := program.PreviewProgram(actor, d, program.PreviewRequest{Program: tc.code, Year: 2026, Period: tc.period, Snapshot: "S1"})
+					if err != nil || p.Eligible != want.Families || p.Amount != want.Amount || p.Persons != want.Persons {
+						t.Fatalf("scope %s: preview %+v, cycle %+v: %v", scope, p, want.Cycle, err)
+					}
+					for _, s := range p.Samples {
+						if !strings.HasPrefix(s.KodeWilayah, scope+".") {
+							t.Fatalf("scope %s: sample %+v", scope, s)
+						}
+					}
+				}
 				_ = ctx
 			})
+		}
+		// One cube per program and period, reused by the scoped previews.
+		var cubes int
+		if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM preview_cube WHERE groups > 0`).Scan(&cubes); err != nil || cubes != 5 {
+			t.Fatalf("%d cubes: %v", cubes, err)
 		}
 	})
 }

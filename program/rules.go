@@ -193,12 +193,8 @@ func field(packed string, i int) string {
 	return fmt.Sprintf("(%s / %d %% %d)", packed, int64(1)<<(packBits*i), 1<<packBits)
 }
 
-// entitlementSelect returns a SELECT of every family of registry version
-// $1 that is eligible for p, with what it gets in period (ages at ref):
-// columns family_id, no_kk, village, desil, members, head_nik, amount,
-// quantity, components. It is one set-based statement that reads the
-// registry's living persons once, grouped by family, joined to their
-// family.
+// plan is the SQL of a program's rules for one period, in pieces that
+// entitlementSelect and the preview cube put together.
 //
 // Per person it evaluates one CASE: the rank of the member's best
 // component, summed into one integer as 8-bit counts (the count of members
@@ -207,10 +203,21 @@ func field(packed string, i int) string {
 // best components then come from that one sum per family: summing one
 // integer is several times cheaper than a sum per component on SQLite.
 // Counts of each component (for eligibility expressions that name one)
-// are packed the same way, only when the expression uses them.
-// Everything written into the SQL comes from the checked definition and
-// from integers, never from request text.
-func (p Program) entitlementSelect(period, ref int) string {
+// are packed the same way, when asked for. Everything written into the
+// SQL comes from the checked definition and from integers, never from
+// request text.
+type plan struct {
+	p      Program
+	elig   *expr.Expr
+	ranked []string
+	agg    string // persons of version $1 grouped by family: family_id, f_members, best[, quals], head_nik
+	paid   []string
+	amount string // of the period, over paid_i and f_members
+	qty    string
+	comps  string // paid components as text, over paid_i
+}
+
+func (p Program) plan(period, ref int, quals bool, window string) plan {
 	b := p.Benefit
 	e, err := expr.Parse(p.Eligibility, Facts)
 	if err != nil {
@@ -229,34 +236,34 @@ func (p Program) entitlementSelect(period, ref int) string {
 		fmt.Fprintf(&best, " WHEN %s THEN %d", b.sqlCond(c, ref), int64(1)<<(packBits*i))
 	}
 	best.WriteString(" ELSE 0 END")
-	usesComponent := false
 	for _, id := range e.Idents() {
-		usesComponent = usesComponent || isComponent(id)
+		quals = quals || isComponent(id)
 	}
 	var agg strings.Builder
 	fmt.Fprintf(&agg, "SELECT p.family_id, COUNT(*) AS f_members, CAST(SUM(%s) AS BIGINT) AS best", best.String())
-	if usesComponent {
+	if quals {
 		var q []string
 		for i, c := range Components {
 			q = append(q, fmt.Sprintf("CASE WHEN %s THEN %d ELSE 0 END", b.sqlCond(c, ref), int64(1)<<(packBits*i)))
 		}
 		fmt.Fprintf(&agg, ", CAST(SUM(%s) AS BIGINT) AS quals", strings.Join(q, " + "))
+	} else {
+		agg.WriteString(", 0 AS quals")
 	}
 	agg.WriteString(", COALESCE(MAX(CASE WHEN p.hubungan = 'KEPALA' THEN p.nik END), MIN(p.nik)) AS head_nik")
-	agg.WriteString("\n FROM person p WHERE p.status = 'HIDUP' AND p.ver_from <= $1 AND (p.ver_to IS NULL OR p.ver_to > $1) GROUP BY p.family_id")
-
-	n := make([]string, len(ranked))
-	for i := range ranked {
-		n[i] = field("m.best", i)
+	agg.WriteString("\n FROM person p WHERE p.status = 'HIDUP' AND p.ver_from <= $1 AND (p.ver_to IS NULL OR p.ver_to > $1)")
+	if window != "" {
+		agg.WriteString(" AND " + fmt.Sprintf(window, "p.family_id"))
 	}
-	components := "(" + strings.Join(n, " + ") + ")"
+	agg.WriteString(" GROUP BY p.family_id")
 
+	pl := plan{p: p, elig: e, ranked: ranked, agg: agg.String(), paid: make([]string, len(ranked))}
+	n := pl.counts("m.best")
 	// Components paid: the best components, highest first, up to the cap.
-	paid := make([]string, len(ranked))
 	if b.Kind == KindComponents {
 		for i := range ranked {
 			if b.MaxComponents == 0 {
-				paid[i] = n[i]
+				pl.paid[i] = n[i]
 				continue
 			}
 			before := "0"
@@ -264,25 +271,25 @@ func (p Program) entitlementSelect(period, ref int) string {
 				before = strings.Join(n[:i], " + ")
 			}
 			rem := fmt.Sprintf("(%d - (%s))", b.MaxComponents, before)
-			paid[i] = fmt.Sprintf("(CASE WHEN %s <= 0 THEN 0 WHEN %s < %s THEN %s ELSE %s END)", rem, n[i], rem, n[i], rem)
+			pl.paid[i] = fmt.Sprintf("(CASE WHEN %s <= 0 THEN 0 WHEN %s < %s THEN %s ELSE %s END)", rem, n[i], rem, n[i], rem)
 		}
 	}
 	units := "1"
 	if p.Unit == UnitPerson {
 		units = "f_members"
 	}
-	var yearly, quantity string
+	var yearly string
 	switch b.Kind {
 	case KindComponents:
 		terms := []string{fmt.Sprintf("%d * %s", b.FixedYearly, units)}
 		for i, c := range ranked {
 			terms = append(terms, fmt.Sprintf("paid_%d * %d", i+1, b.Components[c]))
 		}
-		yearly, quantity = strings.Join(terms, " + "), "0"
+		yearly, pl.qty = strings.Join(terms, " + "), "0"
 	case KindFlat:
-		yearly, quantity = fmt.Sprintf("%d * %s", b.Yearly, units), "0"
+		yearly, pl.qty = fmt.Sprintf("%d * %s", b.Yearly, units), "0"
 	case KindInKind:
-		yearly, quantity = "0", fmt.Sprintf("%d * %s", b.QuantityPerPeriod, units)
+		yearly, pl.qty = "0", fmt.Sprintf("%d * %s", b.QuantityPerPeriod, units)
 	}
 	var comps []string
 	if b.Kind == KindComponents {
@@ -294,40 +301,78 @@ func (p Program) entitlementSelect(period, ref int) string {
 			}
 		}
 	}
-	compText := "''"
+	pl.comps = "''"
 	if len(comps) > 0 {
-		compText = "TRIM(" + strings.Join(comps, " || ") + ")"
+		pl.comps = "TRIM(" + strings.Join(comps, " || ") + ")"
 	}
-	amount := fmt.Sprintf("(%s) / %d", yearly, p.PeriodsPerYear)
+	pl.amount = fmt.Sprintf("(%s) / %d", yearly, p.PeriodsPerYear)
 	if period == p.PeriodsPerYear {
-		amount = fmt.Sprintf("(%s) - %d * ((%s) / %d)", yearly, p.PeriodsPerYear-1, yearly, p.PeriodsPerYear)
+		pl.amount = fmt.Sprintf("(%s) - %d * ((%s) / %d)", yearly, p.PeriodsPerYear-1, yearly, p.PeriodsPerYear)
 	}
+	return pl
+}
 
+// counts returns the SQL of the packed counts of best components in the
+// integer column best.
+func (pl plan) counts(best string) []string {
+	n := make([]string, len(pl.ranked))
+	for i := range pl.ranked {
+		n[i] = field(best, i)
+	}
+	return n
+}
+
+// eligible returns the eligibility condition over columns desil, members,
+// best and quals (packed as in plan) and the village number expression.
+func (pl plan) eligible(desil, members, best, quals, village string) string {
+	components := "(" + strings.Join(pl.counts(best), " + ") + ")"
 	col := func(ident string) string {
 		switch ident {
 		case "desil":
-			return "f.desil"
+			return desil
 		case "members":
-			return "m.f_members"
+			return members
 		case "components":
 			return components
 		}
 		for i, c := range Components {
 			if c == ident {
-				return field("m.quals", i)
+				return field(quals, i)
 			}
 		}
 		panic("program: unknown fact " + ident)
 	}
-	var q strings.Builder
-	fmt.Fprintf(&q, "SELECT family_id, no_kk, village, desil, members, head_nik, %s AS amount, %s AS quantity, %s AS components FROM (\n", amount, quantity, compText)
-	q.WriteString("SELECT f.id AS family_id, f.no_kk, f.village, f.desil, m.f_members AS members, m.f_members, m.head_nik")
-	for i := range paid {
-		if paid[i] != "" {
-			fmt.Fprintf(&q, ", %s AS paid_%d", paid[i], i+1)
+	return pl.elig.SQL(col, village)
+}
+
+// paidColumns lists the paid_i expressions as select columns.
+func (pl plan) paidColumns() string {
+	var s strings.Builder
+	for i := range pl.paid {
+		if pl.paid[i] != "" {
+			fmt.Fprintf(&s, ", %s AS paid_%d", pl.paid[i], i+1)
 		}
 	}
-	fmt.Fprintf(&q, "\nFROM family f JOIN (%s) m ON m.family_id = f.id\n", agg.String())
-	fmt.Fprintf(&q, "WHERE f.ver_from <= $1 AND (f.ver_to IS NULL OR f.ver_to > $1) AND %s\n) e", e.SQL(col, "f.village"))
+	return s.String()
+}
+
+// entitlementSelect returns a SELECT of every family of registry version
+// $1 that is eligible for p, with what it gets in period (ages at ref):
+// columns family_id, no_kk, village, desil, members, head_nik, amount,
+// quantity, components. It is one set-based statement that reads the
+// registry's living persons once, grouped by family, joined to their
+// family (see plan). window, if not empty, is a format with one %s for a
+// family id column that limits the families read (e.g. "%s BETWEEN $2 AND $3").
+func (p Program) entitlementSelect(period, ref int, window string) string {
+	pl := p.plan(period, ref, false, window)
+	var q strings.Builder
+	fmt.Fprintf(&q, "SELECT family_id, no_kk, village, desil, members, head_nik, %s AS amount, %s AS quantity, %s AS components FROM (\n", pl.amount, pl.qty, pl.comps)
+	q.WriteString("SELECT f.id AS family_id, f.no_kk, f.village, f.desil, m.f_members AS members, m.f_members, m.head_nik" + pl.paidColumns())
+	fmt.Fprintf(&q, "\nFROM family f JOIN (%s) m ON m.family_id = f.id\n", pl.agg)
+	fmt.Fprintf(&q, "WHERE f.ver_from <= $1 AND (f.ver_to IS NULL OR f.ver_to > $1) AND %s", pl.eligible("f.desil", "m.f_members", "m.best", "m.quals", "f.village"))
+	if window != "" {
+		q.WriteString(" AND " + fmt.Sprintf(window, "f.id"))
+	}
+	q.WriteString("\n) e")
 	return q.String()
 }

@@ -229,15 +229,37 @@ func PreviewProgram(ctx context.Context, d *db.DB, r PreviewRequest) (Preview, e
 	}
 	out := Preview{Program: p.Code, Year: p.Year, ProgramVersion: v.Version, Period: r.Period, Snapshot: snap.Label,
 		ReferenceDate: formatDate(ref), Eligibility: p.Eligibility, Provinces: []Area{}, Samples: []Sample{}}
-	scope, args, err := registry.ScopeFilter(a, "e.village", "", 2)
-	if err != nil {
-		return Preview{}, err
-	}
-	sel := p.entitlementSelect(r.Period, ref)
-	areas, total, err := scanAreas(ctx, d, `SELECT e.village / 100000000, COUNT(*), SUM(e.members), SUM(e.amount), SUM(e.quantity), 0
-		FROM (`+sel+`) e WHERE `+scope+` GROUP BY e.village / 100000000 ORDER BY 1`, append([]any{snap.Version}, args...)...)
-	if err != nil {
-		return Preview{}, fmt.Errorf("preview %s: %w", p.Code, err)
+	pl := p.plan(r.Period, ref, false, "")
+	var areas []Area
+	var total Area
+	if cubeAnswers(append(pl.elig.Regions(), a.Regions...)...) {
+		id, err := cube(ctx, d, snap.Version, p, r.Period, ref)
+		if err != nil {
+			return Preview{}, err
+		}
+		const village = "(CAST(c.regency AS BIGINT) * 1000000)"
+		scope, args, err := registry.ScopeFilter(a, village, "", 2)
+		if err != nil {
+			return Preview{}, err
+		}
+		areas, total, err = scanAreas(ctx, d, `SELECT c.regency / 100, SUM(c.families), SUM(c.families * c.members), SUM(c.amount), SUM(c.quantity), 0
+			FROM preview_cube_row c WHERE c.cube_id = $1 AND `+pl.eligible("c.desil", "c.members", "c.best", "c.quals", village)+` AND `+scope+`
+			GROUP BY c.regency / 100 ORDER BY 1`, append([]any{id}, args...)...)
+		if err != nil {
+			return Preview{}, fmt.Errorf("preview %s: %w", p.Code, err)
+		}
+	} else {
+		// A district or village in the rule or the scope: the cube cannot
+		// tell, so read the registry.
+		scope, args, err := registry.ScopeFilter(a, "e.village", "", 2)
+		if err != nil {
+			return Preview{}, err
+		}
+		areas, total, err = scanAreas(ctx, d, `SELECT e.village / 100000000, COUNT(*), SUM(e.members), SUM(e.amount), SUM(e.quantity), 0
+			FROM (`+p.entitlementSelect(r.Period, ref, "")+`) e WHERE `+scope+` GROUP BY e.village / 100000000 ORDER BY 1`, append([]any{snap.Version}, args...)...)
+		if err != nil {
+			return Preview{}, fmt.Errorf("preview %s: %w", p.Code, err)
+		}
 	}
 	if areas != nil {
 		out.Provinces = areas
@@ -246,23 +268,51 @@ func PreviewProgram(ctx context.Context, d *db.DB, r PreviewRequest) (Preview, e
 	if !auth.Can(a, auth.PermRegistryRead) || out.Eligible == 0 {
 		return out, nil
 	}
-	rows, err := d.Query(ctx, `SELECT e.family_id, e.no_kk, e.village, e.desil, e.members, e.amount, e.quantity, e.components
-		FROM (`+sel+`) e WHERE `+scope+` ORDER BY e.family_id LIMIT `+strconv.Itoa(PreviewSamples), append([]any{snap.Version}, args...)...)
+	out.Samples, err = samples(ctx, d, a, p, r.Period, ref, snap.Version)
+	return out, err
+}
+
+// sampleWindow is how many family ids a sample query reads at a time.
+const sampleWindow = 20000
+
+// samples returns the first PreviewSamples eligible families by id within
+// the actor's scope, reading the registry a window of family ids at a
+// time, so that a preview never computes the whole registry for 20 lines.
+func samples(ctx context.Context, d *db.DB, a *tepat.Actor, p Program, period, ref int, version int64) ([]Sample, error) {
+	var maxID int64
+	if err := d.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM family`).Scan(&maxID); err != nil {
+		return nil, err
+	}
+	scope, args, err := registry.ScopeFilter(a, "e.village", "", 4)
 	if err != nil {
-		return Preview{}, err
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var s Sample
-		var kk, village int64
-		if err := rows.Scan(&s.FamilyID, &kk, &village, &s.Desil, &s.Members, &s.Amount, &s.Quantity, &s.Components); err != nil {
-			return Preview{}, err
+	sel := p.entitlementSelect(period, ref, "%s >= $2 AND %[1]s < $3")
+	out := []Sample{}
+	for lo := int64(0); lo <= maxID && len(out) < PreviewSamples; lo += sampleWindow {
+		rows, err := d.Query(ctx, `SELECT e.family_id, e.no_kk, e.village, e.desil, e.members, e.amount, e.quantity, e.components
+			FROM (`+sel+`) e WHERE `+scope+` ORDER BY e.family_id LIMIT `+strconv.Itoa(PreviewSamples-len(out)),
+			append([]any{version, lo, lo + sampleWindow}, args...)...)
+		if err != nil {
+			return nil, err
 		}
-		s.NoKK = nik.Mask(strconv.FormatInt(kk, 10))
-		s.KodeWilayah = region.VillageCode(village)
-		out.Samples = append(out.Samples, s)
+		for rows.Next() {
+			var s Sample
+			var kk, village int64
+			if err := rows.Scan(&s.FamilyID, &kk, &village, &s.Desil, &s.Members, &s.Amount, &s.Quantity, &s.Components); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			s.NoKK = nik.Mask(strconv.FormatInt(kk, 10))
+			s.KodeWilayah = region.VillageCode(village)
+			out = append(out, s)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // referenceDate parses YYYY-MM-DD into YYYYMMDD, defaulting to the first
