@@ -45,10 +45,11 @@ var header = [numCols]string(Header)
 const (
 	MaxNama   = 100
 	MaxAlamat = 200
-	// MaxMembers is the largest family a Reader keeps in memory; rows beyond
-	// it are counted and flagged but not kept (a KK has a few dozen members
-	// at most, so this only triggers on a broken no_kk column).
-	MaxMembers = 1000
+	// MaxMembers is the largest family a Reader accepts; rows beyond it are
+	// counted and flagged but not kept (a KK has a few dozen members at
+	// most, so this only triggers on a broken no_kk column). The payment
+	// rules count members in 8 bits (package program), so it stays below 256.
+	MaxMembers = 255
 )
 
 // Relation is a member's relation to the head of the family (column hubungan).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"tepat/household"
 	"tepat/program/expr"
 )
 
@@ -184,8 +185,13 @@ func (b Benefit) sqlCond(c string, ref int) string {
 const packBits = 8
 
 // MaxMembers is the most living members a family may have for the amount
-// rules, whose per-component counts are packed 8 bits each.
+// rules, whose per-component counts are packed 8 bits each. The household
+// reader refuses larger families; proposals change members but never add
+// one to a family.
 const MaxMembers = 1<<packBits - 1
+
+// The registry's largest family must fit the packed counts.
+const _ = uint8(household.MaxMembers)
 
 // field returns the SQL of the i-th 8-bit count packed in the integer
 // expression packed.

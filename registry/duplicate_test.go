@@ -389,6 +389,7 @@ func TestComponents(t *testing.T) {
 	}{
 		{"Newborn", registry.Member{TanggalLahir: "2019-10-31", Status: "HIDUP"}, []string{"anak_usia_dini"}},
 		{"SixYearsOld", registry.Member{TanggalLahir: "2013-11-01", Status: "HIDUP"}, []string{"anak_usia_dini"}},
+		{"SixInPrimarySchool", registry.Member{TanggalLahir: "2013-06-01", Sekolah: "SD", Status: "HIDUP"}, []string{"sd"}},
 		{"SevenInPrimarySchool", registry.Member{TanggalLahir: "2012-11-01", Sekolah: "SD", Status: "HIDUP"}, []string{"sd"}},
 		{"AdultNoComponent", registry.Member{TanggalLahir: "1980-05-12", Sekolah: "TIDAK", Status: "HIDUP"}, nil},
 		{"PregnantInSMA", registry.Member{TanggalLahir: "2002-01-01", Hamil: true, Sekolah: "SMA", Status: "HIDUP"}, []string{"ibu_hamil", "sma"}},

@@ -16,7 +16,8 @@ const (
 
 // Components returns the PKH components of member m on day on, in the
 // order of the constants above: ibu_hamil when pregnant, anak_usia_dini
-// at age 0–6, sd/smp/sma by the school attended now, disabilitas_berat,
+// at age 0–6 when not at school (as the payment rules of package program,
+// with their default age limits), sd/smp/sma by the school attended now, disabilitas_berat,
 // and lansia from age 60. One member may bring several (a pregnant woman
 // of 60 with a severe disability brings three). A member whose status is
 // not HIDUP (deceased, moved out) brings none; an empty status counts as
@@ -31,7 +32,7 @@ func Components(m Member, on time.Time) []string {
 	if m.Hamil {
 		out = append(out, CompPregnant)
 	}
-	if age >= 0 && age <= 6 {
+	if age >= 0 && age <= 6 && (m.Sekolah == "TIDAK" || m.Sekolah == "") {
 		out = append(out, CompEarlyChild)
 	}
 	switch m.Sekolah {
