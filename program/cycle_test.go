@@ -152,6 +152,18 @@ func TestGeneratedAmountsFollowTheRules(t *testing.T) {
 				_ = ctx
 			})
 		}
+		// A what-if rule reads the same cube and agrees with the registry.
+		rule := `desil <= 2 && (components >= 2 || lansia > 0) && !in_region("33")`
+		wi, err := program.PreviewProgram(pusatA, d, program.PreviewRequest{Program: "PKH", Year: 2026, Period: 1, Snapshot: "S1", Eligibility: rule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wd, err := program.PreviewProgram(as("d", tepat.RoleDinsos, "32.01.01", "73.71"), d, program.PreviewRequest{Program: "PKH", Year: 2026, Period: 1, Snapshot: "S1", Eligibility: rule})
+		if err != nil || wi.Eligible == 0 || wd.Eligible >= wi.Eligible || wd.Eligible == 0 {
+			t.Fatalf("what-if %d, scoped %d: %v", wi.Eligible, wd.Eligible, err)
+		}
+		_, err = program.PreviewProgram(pusatA, d, program.PreviewRequest{Program: "PKH", Year: 2026, Snapshot: "S1", Eligibility: "desil <="})
+		wantErr(t, err, tepat.EINVALID, "EKSPRESI_TIDAK_VALID")
 		// One cube per program and period, reused by the scoped previews.
 		var cubes int
 		if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM preview_cube WHERE groups > 0`).Scan(&cubes); err != nil || cubes != 5 {

@@ -10,6 +10,7 @@ import (
 	"tepat/auth"
 	"tepat/db"
 	"tepat/nik"
+	"tepat/program/expr"
 	"tepat/region"
 	"tepat/registry"
 )
@@ -164,6 +165,9 @@ type PreviewRequest struct {
 	Period        int
 	Snapshot      string
 	ReferenceDate string
+	// Eligibility, if not empty, replaces the program's rule for this
+	// preview only: what-if, before a catalog is changed.
+	Eligibility string
 }
 
 // Sample is one eligible family in a preview, with its KK number masked.
@@ -213,6 +217,12 @@ func PreviewProgram(ctx context.Context, d *db.DB, r PreviewRequest) (Preview, e
 		return Preview{}, err
 	}
 	p := v.Program
+	if r.Eligibility != "" {
+		if _, err := expr.Parse(r.Eligibility, Facts); err != nil {
+			return Preview{}, err
+		}
+		p.Eligibility = r.Eligibility
+	}
 	if r.Period == 0 {
 		r.Period = 1
 	}

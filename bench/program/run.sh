@@ -48,9 +48,15 @@ for engine in $engines; do
 		"$t" registry snapshot --label bench > /dev/null
 	fi
 	"$t" program apply programs/2019.yaml > /dev/null
-	measure "$engine: preview PKH" "$t" program preview PKH --year 2019 --snapshot bench
+	measure "$engine: preview PKH (makes the cube)" "$t" program preview PKH --year 2019 --snapshot bench
 	grep -m1 '"eligible"' "$dir/out"
-	measure "$engine: preview BPNT" "$t" program preview BPNT --year 2019 --snapshot bench
+	measure "$engine: preview PKH again" "$t" program preview PKH --year 2019 --snapshot bench
+	measure "$engine: preview PKH, another rule" "$t" program preview PKH --year 2019 --snapshot bench \
+		--eligibility 'desil <= 2 && (components >= 2 || lansia > 0) && !in_region("32.01")'
+	grep -m1 '"eligible"' "$dir/out"
+	measure "$engine: preview PKH, district rule" "$t" program preview PKH --year 2019 --snapshot bench \
+		--eligibility 'desil <= 4 && components > 0 && in_region("32.01.01")'
+	measure "$engine: preview BPNT (makes its cube)" "$t" program preview BPNT --year 2019 --snapshot bench
 	# A fresh cycle each run: cancel the live one of the period first.
 	for id in $("$t" cycle list --program PKH --year 2019 | awk 'NR>1 && $6!="CANCELLED" {print $1}'); do
 		"$t" cycle cancel "$id" > /dev/null

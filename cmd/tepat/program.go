@@ -87,6 +87,7 @@ func (app *App) programCmd() *cobra.Command {
 	preview.Flags().IntVar(&req.Year, "year", 0, "program year (default: the latest in the catalog)")
 	preview.Flags().IntVar(&req.Period, "period", 1, "period of the year (tahap or month)")
 	preview.Flags().StringVar(&req.ReferenceDate, "reference-date", "", "day ages are taken on, YYYY-MM-DD (default: first day of the period)")
+	preview.Flags().StringVar(&req.Eligibility, "eligibility", "", "try this eligibility rule instead of the program's (what-if; nothing is stored)")
 	preview.MarkFlagRequired("snapshot")
 	cmd.AddCommand(apply, list, preview)
 	return cmd
