@@ -426,6 +426,22 @@ func TestSummaryAndExportAreScoped(t *testing.T) {
 				t.Fatalf("%+v", l)
 			}
 		}
+		// An export cut short is audited with what went out.
+		stop := fmt.Errorf("client gone")
+		sent := 0
+		if _, err := program.Export(sys, d, c.ID, func(program.Line) error {
+			if sent == 2 {
+				return stop
+			}
+			sent++
+			return nil
+		}); err != stop {
+			t.Fatalf("cut short: %v", err)
+		}
+		es, _ := audit.List(context.Background(), d, audit.Filter{Action: "data.export", Limit: 1000})
+		if last := es[len(es)-1]; !strings.Contains(last.Summary, "terputus setelah 2 baris") {
+			t.Fatalf("audit %+v", last)
+		}
 		_, err = program.Export(as("humas", tepat.RoleHumas), d, c.ID, func(program.Line) error { return nil })
 		wantErr(t, err, tepat.EFORBIDDEN, "TIDAK_BERWENANG")
 		draft, _ := program.CreateCycle(pusatA, d, program.NewCycle{Program: "PBI_JK", Year: 2026, Period: 2, Snapshot: "S1"})

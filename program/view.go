@@ -103,7 +103,8 @@ type Line struct {
 // Export streams the cycle's entitlements (not the reserve) within the
 // actor's scope, by family id, to fn (PermExport: full numbers and names,
 // for the bank). The cycle must be generated and not cancelled. The export
-// is audited (data.export) with its line count. The head's name is read as
+// is audited (data.export) with its line count, also when it stops part
+// way (fn failed, the client went away), as cut short. The head's name is read as
 // of the cycle's snapshot, so exporting again gives the same lines.
 func Export(ctx context.Context, d *db.DB, id int64, fn func(Line) error) (int64, error) {
 	a := tepat.ActorFrom(ctx)
@@ -131,28 +132,36 @@ func Export(ctx context.Context, d *db.DB, id int64, fn func(Line) error) (int64
 	}
 	defer rows.Close()
 	var n int64
-	for rows.Next() {
-		var fam, kk, head, village int64
-		var l Line
-		if err := rows.Scan(&fam, &kk, &head, &l.NamaKepala, &village, &l.Amount, &l.Quantity, &l.Components); err != nil {
-			return n, err
+	err = func() error {
+		for rows.Next() {
+			var fam, kk, head, village int64
+			var l Line
+			if err := rows.Scan(&fam, &kk, &head, &l.NamaKepala, &village, &l.Amount, &l.Quantity, &l.Components); err != nil {
+				return err
+			}
+			l.Reference = Reference(id, fam)
+			l.NoKK, l.NIKKepala = strconv.FormatInt(kk, 10), strconv.FormatInt(head, 10)
+			l.KodeWilayah = region.VillageCode(village)
+			if err := fn(l); err != nil {
+				return err
+			}
+			n++
 		}
-		l.Reference = Reference(id, fam)
-		l.NoKK, l.NIKKepala = strconv.FormatInt(kk, 10), strconv.FormatInt(head, 10)
-		l.KodeWilayah = region.VillageCode(village)
-		if err := fn(l); err != nil {
-			return n, err
-		}
-		n++
+		return rows.Err()
+	}()
+	// Lines handed out are personal data whether or not the export
+	// finished: both cases are audited, the second as cut short.
+	summary := fmt.Sprintf("ekspor siklus %d %s %d periode %d: %d baris", id, c.Program, c.Year, c.Period, n)
+	if err != nil {
+		summary = fmt.Sprintf("ekspor siklus %d %s %d periode %d terputus setelah %d baris", id, c.Program, c.Year, c.Period, n)
 	}
-	if err := rows.Err(); err != nil {
-		return n, err
-	}
-	err = d.InTx(ctx, func(tx *db.Tx) error {
-		_, err := audit.Record(ctx, tx, "data.export", fmt.Sprintf("cycle:%d", id), "",
-			fmt.Sprintf("ekspor siklus %d %s %d periode %d: %d baris", id, c.Program, c.Year, c.Period, n))
+	actx := context.WithoutCancel(ctx)
+	if aerr := d.InTx(actx, func(tx *db.Tx) error {
+		_, err := audit.Record(actx, tx, "data.export", fmt.Sprintf("cycle:%d", id), "", summary)
 		return err
-	})
+	}); err == nil {
+		err = aerr
+	}
 	return n, err
 }
 

@@ -63,16 +63,19 @@ var roles = []struct {
 	{"humas1", tepat.RoleHumas, nil},
 }
 
-// TestScopeEveryRoleEveryEndpoint asks every registry route, through the
-// API and the pages, for data in 33 as every role, and checks the answer:
-// national readers see it, readers scoped to 32.01 get 404 exactly as for
-// a family that does not exist, roles without registry access get 403 (or
-// the login page).
+// TestScopeEveryRoleEveryEndpoint asks every registry and program route,
+// through the API and the pages, for data in 33 as every role, and checks
+// the answer: national readers see it, readers scoped to 32.01 get 404
+// exactly as for a family that does not exist, roles without registry
+// access get 403 (or the login page). Program figures are aggregated, so
+// every role reads them, but only within its scope; program writes and
+// cycle exports are refused (403) to roles without their permission.
 func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		srv := newServer(t, d)
 		id32, id33, kk32, kk33, v32 := seed(t, d)
+		cycle := programFixture(t, d)
 		f33, _ := registry.GetFamily(sysCtx, d, id33, true)
 		nik33 := f33.Members[0].NIK
 		s := auth.New(d)
@@ -202,6 +205,88 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 				expect("region page 33", resp.StatusCode, http.StatusOK)
 				if !a.InRegion("33.74.01.1001") && strings.Contains(body, "Kota Semarang</text>") {
 					t.Errorf("region page of 33 shows registry figures out of scope")
+				}
+
+				// The program routes of issue #5. Reads are aggregated
+				// (stats.read, every role) and limited to the scope; each
+				// write is refused with 403 before its body is looked at,
+				// and the allowed role gets the body's refusal instead, so
+				// nothing changes here.
+				sees33Stats := a.InRegion("33.74.01.1001")
+				gateOr := func(p auth.Permission, ok int) int {
+					if auth.Can(a, p) {
+						return ok
+					}
+					return http.StatusForbidden
+				}
+				cy := fmt.Sprintf("%d", cycle)
+				csrfForm := func(kv ...string) url.Values {
+					v := url.Values{"csrf": {csrf}}
+					for i := 0; i+1 < len(kv); i += 2 {
+						v.Set(kv[i], kv[i+1])
+					}
+					return v
+				}
+				for _, rt := range []struct {
+					method, path string
+					api          bool
+					ctype, body  string
+					form         url.Values
+					want         int
+					shows33      bool // the answer names province 33 when it is in scope
+				}{
+					{method: "GET", path: "/api/v1/programs", api: true, want: 200},
+					{method: "POST", path: "/api/v1/programs", api: true, ctype: "application/yaml", body: "programs: []", want: gateOr(auth.PermProgramManage, 400)},
+					{method: "GET", path: "/api/v1/programs/BANTU/preview?snapshot=2019-11", api: true, want: 200, shows33: true},
+					{method: "GET", path: "/api/v1/quotas", api: true, want: 200},
+					{method: "PUT", path: "/api/v1/quotas", api: true, ctype: "application/json", body: "{}", want: gateOr(auth.PermProgramManage, 400)},
+					{method: "GET", path: "/api/v1/budgets", api: true, want: 200},
+					{method: "PUT", path: "/api/v1/budgets", api: true, ctype: "application/json", body: "{}", want: gateOr(auth.PermProgramManage, 400)},
+					{method: "GET", path: "/api/v1/cycles", api: true, want: 200},
+					{method: "POST", path: "/api/v1/cycles", api: true, ctype: "application/json", body: `{"x": 1}`, want: gateOr(auth.PermProgramManage, 400)},
+					{method: "GET", path: "/api/v1/cycles/" + cy, api: true, want: 200, shows33: true},
+					{method: "POST", path: "/api/v1/cycles/999999/generate", api: true, want: gateOr(auth.PermProgramManage, 404)},
+					{method: "POST", path: "/api/v1/cycles/999999/approve", api: true, want: gateOr(auth.PermCycleApprove, 404)},
+					{method: "POST", path: "/api/v1/cycles/999999/cancel", api: true, want: gateOr(auth.PermProgramManage, 404)},
+					{method: "POST", path: "/api/v1/cycles/999999/close", api: true, want: gateOr(auth.PermProgramManage, 404)},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/export", api: true, want: gateOr(auth.PermExport, 200), shows33: true},
+					{method: "GET", path: "/program", want: 200},
+					{method: "GET", path: "/program?program=BANTU&snapshot=2019-11", want: 200, shows33: true},
+					{method: "POST", path: "/program", form: csrfForm("catalog", "programs: []"), want: gateOr(auth.PermProgramManage, 400)},
+					{method: "GET", path: "/kuota", want: 200},
+					{method: "POST", path: "/kuota", form: csrfForm("program", "BANTU", "year", "2019", "region", "33"), want: gateOr(auth.PermProgramManage, 400)},
+					{method: "GET", path: "/anggaran", want: 200},
+					{method: "POST", path: "/anggaran", form: csrfForm("program", "BANTU", "year", "2019"), want: gateOr(auth.PermProgramManage, 400)},
+					{method: "GET", path: "/siklus", want: 200},
+					{method: "POST", path: "/siklus", form: csrfForm("program", "BANTU", "year", "2019", "period", "x"), want: gateOr(auth.PermProgramManage, 400)},
+					{method: "GET", path: "/siklus/" + cy, want: 200, shows33: true},
+					{method: "POST", path: "/siklus/999999/hitung", form: csrfForm(), want: gateOr(auth.PermProgramManage, 404)},
+					{method: "POST", path: "/siklus/999999/setujui", form: csrfForm(), want: gateOr(auth.PermCycleApprove, 404)},
+					{method: "POST", path: "/siklus/999999/batalkan", form: csrfForm(), want: gateOr(auth.PermProgramManage, 404)},
+					{method: "POST", path: "/siklus/999999/tutup", form: csrfForm(), want: gateOr(auth.PermProgramManage, 404)},
+					{method: "POST", path: "/siklus/" + cy + "/ekspor", form: csrfForm(), want: gateOr(auth.PermExport, 200), shows33: true},
+				} {
+					what := rt.method + " " + rt.path
+					var status int
+					var body string
+					var resp *http.Response
+					if rt.api {
+						resp, body = call(t, b, rt.method, rt.path, token, rt.ctype, rt.body)
+					} else {
+						resp, body = b.do(rt.method, rt.path, rt.form)
+					}
+					status = resp.StatusCode
+					expect(what, status, rt.want)
+					if status != 200 {
+						continue
+					}
+					named := strings.Contains(body, `"code": "33"`) || strings.Contains(body, "Jawa Tengah") || strings.Contains(body, ",33.74.")
+					if rt.shows33 && named != sees33Stats {
+						t.Errorf("%s: names province 33: %v, in scope: %v", what, named, sees33Stats)
+					}
+					if strings.Contains(body, kk33) && !auth.Can(a, auth.PermExport) {
+						t.Errorf("%s leaked a full KK number", what)
+					}
 				}
 			})
 		}

@@ -1,0 +1,254 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"tepat"
+	"tepat/auth"
+	"tepat/db"
+	"tepat/program"
+)
+
+// Cycles (tahap): the JSON API and the export download. The state machine,
+// the budget rule and the four-eyes rule are in package program.
+
+var errNoCycle = tepat.Reasonf(tepat.ENOTFOUND, "SIKLUS_TIDAK_DITEMUKAN", "siklus tidak ditemukan")
+
+// cycleStates are the states the lists filter by, in the order a cycle
+// moves through them.
+var cycleStates = []string{program.StateDraft, program.StateGenerated, program.StateApproved,
+	program.StateDisbursing, program.StateClosed, program.StateCancelled}
+
+// cycleTimeout bounds generating or exporting a national cycle, which can
+// take far longer than the server's write timeout meant for ordinary
+// requests.
+const cycleTimeout = time.Hour
+
+func cycleIDOf(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNoCycle
+	}
+	return id, nil
+}
+
+// cycleFilter reads a cycle list filter from a query; an unknown state is
+// refused rather than silently matching nothing.
+func cycleFilter(r *http.Request) (program.CycleFilter, error) {
+	q := r.URL.Query()
+	code, year, err := programYear(q)
+	f := program.CycleFilter{Program: code, Year: year, State: strings.TrimSpace(q.Get("state"))}
+	if err != nil {
+		return f, err
+	}
+	if f.State != "" && !knownState(f.State) {
+		return f, tepat.Reasonf(tepat.EINVALID, "STATUS_SIKLUS_TIDAK_DIKENAL", "status siklus tidak dikenal: %s", strings.Join(cycleStates, ", "))
+	}
+	return f, nil
+}
+
+func knownState(s string) bool {
+	for _, k := range cycleStates {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) apiCycles(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.need(w, r, auth.PermStatsRead); !ok {
+		return
+	}
+	f, err := cycleFilter(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cs, err := program.ListCycles(r.Context(), s.DB, f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if cs == nil {
+		cs = []program.Cycle{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cycles": cs})
+}
+
+// cycleRequest is the body of POST /api/v1/cycles; reference_date may be
+// left out (the first day of the period).
+type cycleRequest struct {
+	Program       string `json:"program"`
+	Year          int    `json:"year"`
+	Period        int    `json:"period"`
+	Snapshot      string `json:"snapshot"`
+	ReferenceDate string `json:"reference_date"`
+}
+
+func (s *Server) apiCreateCycle(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.need(w, r, auth.PermProgramManage); !ok {
+		return
+	}
+	var req cycleRequest
+	if err := decodeProposalJSON(r, &req, `{"program": "PKH", "year": 2019, "period": 1, "snapshot": "2019-11", "reference_date": "2019-01-01"}`); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := program.CreateCycle(r.Context(), s.DB, program.NewCycle{
+		Program: req.Program, Year: req.Year, Period: req.Period, Snapshot: req.Snapshot, ReferenceDate: req.ReferenceDate})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/cycles/"+strconv.FormatInt(c.ID, 10))
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) apiCycle(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.need(w, r, auth.PermStatsRead); !ok {
+		return
+	}
+	id, err := cycleIDOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sum, err := program.Summarize(r.Context(), s.DB, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sum)
+}
+
+// cycleStepFunc is one step of a cycle: program.GenerateCycle, ApproveCycle,
+// CancelCycle or CloseCycle.
+type cycleStepFunc func(ctx context.Context, d *db.DB, id int64) (program.Cycle, error)
+
+func (s *Server) apiGenerateCycle(w http.ResponseWriter, r *http.Request) {
+	s.apiCycleStep(w, r, auth.PermProgramManage, program.GenerateCycle)
+}
+
+func (s *Server) apiApproveCycle(w http.ResponseWriter, r *http.Request) {
+	s.apiCycleStep(w, r, auth.PermCycleApprove, program.ApproveCycle)
+}
+
+func (s *Server) apiCancelCycle(w http.ResponseWriter, r *http.Request) {
+	s.apiCycleStep(w, r, auth.PermProgramManage, program.CancelCycle)
+}
+
+func (s *Server) apiCloseCycle(w http.ResponseWriter, r *http.Request) {
+	s.apiCycleStep(w, r, auth.PermProgramManage, program.CloseCycle)
+}
+
+func (s *Server) apiCycleStep(w http.ResponseWriter, r *http.Request, perm auth.Permission, step cycleStepFunc) {
+	if _, ok := s.need(w, r, perm); !ok {
+		return
+	}
+	id, err := cycleIDOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.extendDeadline(w, r)
+	c, err := step(r.Context(), s.DB, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// extendDeadline gives a long cycle operation cycleTimeout to answer.
+func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(cycleTimeout)); err != nil {
+		s.Logger.Warn("cycle: cannot extend the write deadline", "err", err, "request_id", requestID(r.Context()))
+	}
+}
+
+func (s *Server) apiExportCycle(w http.ResponseWriter, r *http.Request) {
+	s.exportCycle(w, r)
+}
+
+// exportHeader names the columns of a cycle export, as `tepat cycle export`
+// writes them; cycles of goods add quantity.
+var exportHeader = []string{"reference", "no_kk", "nik_kepala", "nama_kepala", "kode_wilayah", "amount", "components"}
+
+// exportLinesTrailer is sent after the last line of an export with the
+// number of lines: an answer cut short by a failure lacks it.
+const exportLinesTrailer = "X-Export-Lines"
+
+// exportCycle streams the cycle's entitlements within the caller's scope
+// as CSV (PermExport: full numbers and names; program.Export audits it).
+// Errors before the first line get the usual error answer; a failure
+// after it can only cut the download short, without the trailer.
+func (s *Server) exportCycle(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.need(w, r, auth.PermExport); !ok {
+		return
+	}
+	id, err := cycleIDOf(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := program.GetCycle(r.Context(), s.DB, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	header := exportHeader
+	goods := c.Quantity > 0
+	if goods {
+		header = append(header[:len(header):len(header)], "quantity")
+	}
+	var cw *csv.Writer
+	start := func() error {
+		h := w.Header()
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="siklus-%d-%s-%d-%d.csv"`, c.ID, c.Program, c.Year, c.Period))
+		h.Set("Cache-Control", "no-store")
+		h.Set("Trailer", exportLinesTrailer)
+		s.extendDeadline(w, r)
+		cw = csv.NewWriter(w)
+		return cw.Write(header)
+	}
+	n, err := program.Export(r.Context(), s.DB, id, func(l program.Line) error {
+		if cw == nil {
+			if err := start(); err != nil {
+				return err
+			}
+		}
+		rec := []string{l.Reference, l.NoKK, l.NIKKepala, l.NamaKepala, l.KodeWilayah, strconv.FormatInt(l.Amount, 10), l.Components}
+		if goods {
+			rec = append(rec, strconv.FormatInt(l.Quantity, 10))
+		}
+		return cw.Write(rec)
+	})
+	if err != nil {
+		if cw == nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.Logger.Error("cycle export cut short", "cycle", id, "lines", n, "err", err, "request_id", requestID(r.Context()))
+		return
+	}
+	if cw == nil {
+		if err := start(); err != nil {
+			return
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.Logger.Warn("cycle export not delivered", "cycle", id, "err", err, "request_id", requestID(r.Context()))
+		return
+	}
+	w.Header().Set(exportLinesTrailer, strconv.FormatInt(n, 10))
+}
+
