@@ -251,4 +251,3 @@ func (s *Server) exportCycle(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set(exportLinesTrailer, strconv.FormatInt(n, 10))
 }
-
