@@ -369,3 +369,44 @@ func validDate(y, m, d int) bool {
 func formatDate(ymd int) string {
 	return fmt.Sprintf("%04d-%02d-%02d", ymd/10000, ymd/100%100, ymd%100)
 }
+
+// FamilyEntitlement is one cycle's entitlement of a family.
+type FamilyEntitlement struct {
+	CycleID    int64  `json:"cycle_id"`
+	Reference  string `json:"reference"`
+	Program    string `json:"program"`
+	Year       int    `json:"year"`
+	Period     int    `json:"period"`
+	State      string `json:"state"`
+	Amount     int64  `json:"amount"`
+	Quantity   int64  `json:"quantity,omitempty"`
+	Components string `json:"components"`
+	Reserve    int    `json:"reserve,omitempty"` // n-th on the reserve list; 0 when entitled
+}
+
+// FamilyEntitlements returns the entitlements of a family in every cycle,
+// newest cycle first, at most 100 (PermRegistryRead). It does not check
+// the family's region: callers show it with a family they have read,
+// which checked the scope.
+func FamilyEntitlements(ctx context.Context, d *db.DB, familyID int64) ([]FamilyEntitlement, error) {
+	if err := auth.Require(tepat.ActorFrom(ctx), auth.PermRegistryRead); err != nil {
+		return nil, err
+	}
+	rows, err := d.Query(ctx, `SELECT c.id, c.program, c.year, c.period, c.state, e.amount, e.quantity, e.components, e.reserve
+		FROM entitlement e JOIN cycle c ON c.id = e.cycle_id
+		WHERE e.family_id = $1 ORDER BY c.id DESC LIMIT 100`, familyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []FamilyEntitlement
+	for rows.Next() {
+		var e FamilyEntitlement
+		if err := rows.Scan(&e.CycleID, &e.Program, &e.Year, &e.Period, &e.State, &e.Amount, &e.Quantity, &e.Components, &e.Reserve); err != nil {
+			return nil, err
+		}
+		e.Reference = Reference(e.CycleID, familyID)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -6,6 +6,16 @@ func init() {
 		"nav.cycles":   "Siklus",
 		"nav.budgets":  "Anggaran",
 
+		"family.benefits":            "Bantuan per siklus",
+		"family.benefits.cycle":      "Referensi",
+		"family.benefits.program":    "Program",
+		"family.benefits.period":     "periode",
+		"family.benefits.state":      "Status siklus",
+		"family.benefits.amount":     "Nilai",
+		"family.benefits.components": "Komponen dibayar",
+		"family.benefits.reserve":    "cadangan ke-",
+		"family.benefits.none":       "Keluarga ini belum masuk siklus mana pun.",
+
 		"program.title":           "Program bantuan",
 		"program.intro":           "Katalog program per tahun: siapa yang layak dan berapa yang diterima setiap KPM. Setiap perubahan definisi disimpan sebagai versi baru; siklus yang sudah dibuat tetap memakai versinya.",
 		"program.catalog":         "Katalog (versi terbaru)",
@@ -126,6 +136,16 @@ func init() {
 		"cycle.no_areas":         "Belum ada penerima dalam lingkup Anda (siklus belum dihitung atau tidak ada keluarga layak).",
 	})
 	addMessages(langEN, map[string]string{
+		"family.benefits":            "Benefits per cycle",
+		"family.benefits.cycle":      "Reference",
+		"family.benefits.program":    "Program",
+		"family.benefits.period":     "period",
+		"family.benefits.state":      "Cycle state",
+		"family.benefits.amount":     "Amount",
+		"family.benefits.components": "Components paid",
+		"family.benefits.reserve":    "reserve no.",
+		"family.benefits.none":       "This family is in no cycle yet.",
+
 		"nav.programs": "Programs",
 		"nav.cycles":   "Cycles",
 		"nav.budgets":  "Budgets",

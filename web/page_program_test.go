@@ -199,6 +199,18 @@ func TestProgramPages(t *testing.T) {
 				t.Fatalf("close approved: %d %s", resp.StatusCode, body)
 			}
 		})
+		t.Run("FamilyPageListsItsBenefits", func(t *testing.T) {
+			_, preview := pusat1.do("GET", "/program?program=BANTU&year=2019&period=1&snapshot=2019-11", nil)
+			m := regexp.MustCompile(`href="/keluarga/(\d+)"`).FindStringSubmatch(preview)
+			if m == nil {
+				t.Fatal("no sample family in the preview")
+			}
+			_, body := pusat1.do("GET", "/keluarga/"+m[1], nil)
+			id := strings.TrimPrefix(cycle, "/siklus/")
+			if !strings.Contains(body, "Bantuan per siklus") || !strings.Contains(body, `href="/siklus/`+id+`">`+id+"-"+m[1]+"</a>") || !strings.Contains(body, "BANTU 2019") {
+				t.Fatalf("family page: %s", body)
+			}
+		})
 		t.Run("ScopedCyclePage", func(t *testing.T) {
 			_, all := pusat1.do("GET", cycle, nil)
 			if !strings.Contains(all, "Jawa Tengah</a>") || !strings.Contains(all, "Jawa Barat</text>") {

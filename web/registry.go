@@ -10,6 +10,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/program"
 	"tepat/registry"
 )
 
@@ -104,6 +105,7 @@ type familyPage struct {
 	History    []registry.Change
 	Duplicates []registry.Duplicate // open possible duplicates of its members
 	Proposals  []registry.Proposal
+	Benefits   []program.FamilyEntitlement
 }
 
 func (s *Server) pageFamily(w http.ResponseWriter, r *http.Request) {
@@ -138,6 +140,9 @@ func (s *Server) showFamily(w http.ResponseWriter, r *http.Request, reveal bool)
 	}
 	if err == nil {
 		p.Proposals, err = registry.ListProposals(ctx, s.DB, registry.ProposalFilter{FamilyID: f.ID, Limit: 100})
+	}
+	if err == nil {
+		p.Benefits, err = program.FamilyEntitlements(ctx, s.DB, f.ID)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
