@@ -277,8 +277,8 @@ func GenerateCycle(ctx context.Context, d *db.DB, id int64) (Cycle, error) {
 		}
 		ref := parseRef(c.ReferenceDate)
 		sel := v.Program.entitlementSelect(c.Period, ref, "")
-		if _, err := tx.Exec(ctx, `INSERT INTO entitlement (cycle_id, family_id, no_kk, village, desil, members, head_nik, amount, quantity, components, reserve)
-			SELECT $2, family_id, no_kk, village, desil, members, head_nik, amount, quantity, components, 0 FROM (`+sel+`) s`,
+		if _, err := tx.Exec(ctx, `INSERT INTO entitlement (cycle_id, family_id, no_kk, village, desil, members, head_nik, amount, quantity, paid, reserve)
+			SELECT $2, family_id, no_kk, village, desil, members, head_nik, amount, quantity, paid, 0 FROM (`+sel+`) s`,
 			c.SnapshotVersion, id); err != nil {
 			return fmt.Errorf("generate cycle %d: %w", id, err)
 		}

@@ -25,18 +25,19 @@ type ent struct {
 
 func entitlements(t *testing.T, d *db.DB, cycle int64) map[int64]ent {
 	t.Helper()
-	rows, err := d.Query(context.Background(), `SELECT family_id, village, desil, members, amount, quantity, components, reserve FROM entitlement WHERE cycle_id = $1`, cycle)
+	rows, err := d.Query(context.Background(), `SELECT family_id, village, desil, members, amount, quantity, paid, reserve FROM entitlement WHERE cycle_id = $1`, cycle)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	out := map[int64]ent{}
 	for rows.Next() {
-		var id int64
+		var id, paid int64
 		var e ent
-		if err := rows.Scan(&id, &e.village, &e.desil, &e.members, &e.amount, &e.quantity, &e.components, &e.reserve); err != nil {
+		if err := rows.Scan(&id, &e.village, &e.desil, &e.members, &e.amount, &e.quantity, &paid, &e.reserve); err != nil {
 			t.Fatal(err)
 		}
+		e.components = program.PaidText(paid)
 		out[id] = e
 	}
 	return out

@@ -246,6 +246,15 @@ func TestRupiah(t *testing.T) {
 	}
 }
 
+func TestPaidText(t *testing.T) {
+	t.Parallel()
+	for paid, want := range map[int64]string{0: "", 1: "ibu_hamil=1", 2<<16 | 1<<48: "sd=2 lansia=1", 255 << 40: "disabilitas_berat=255"} {
+		if got := program.PaidText(paid); got != want {
+			t.Errorf("PaidText(%#x) = %q, want %q", paid, got, want)
+		}
+	}
+}
+
 func TestReference(t *testing.T) {
 	t.Parallel()
 	if r := program.Reference(12, 3400187); r != "12-3400187" {

@@ -220,7 +220,7 @@ type plan struct {
 	paid   []string
 	amount string // of the period, over paid_i and f_members
 	qty    string
-	comps  string // paid components as text, over paid_i
+	comps  string // paid components packed (see PaidText), over paid_i
 }
 
 func (p Program) plan(period, ref int, quals bool, window string) plan {
@@ -297,19 +297,19 @@ func (p Program) plan(period, ref int, quals bool, window string) plan {
 	case KindInKind:
 		yearly, pl.qty = "0", fmt.Sprintf("%d * %s", b.QuantityPerPeriod, units)
 	}
-	var comps []string
+	// Paid components packed as 8-bit counts in the order of Components
+	// (PaidText spells them out).
+	pl.comps = "0"
 	if b.Kind == KindComponents {
-		for _, c := range Components {
-			for i, r := range ranked {
-				if r == c {
-					comps = append(comps, fmt.Sprintf("CASE WHEN paid_%d > 0 THEN '%s=' || CAST(paid_%d AS TEXT) || ' ' ELSE '' END", i+1, c, i+1))
+		var terms []string
+		for i, r := range ranked {
+			for j, c := range Components {
+				if c == r {
+					terms = append(terms, fmt.Sprintf("paid_%d * %d", i+1, int64(1)<<(packBits*j)))
 				}
 			}
 		}
-	}
-	pl.comps = "''"
-	if len(comps) > 0 {
-		pl.comps = "TRIM(" + strings.Join(comps, " || ") + ")"
+		pl.comps = strings.Join(terms, " + ")
 	}
 	pl.amount = fmt.Sprintf("(%s) / %d", yearly, p.PeriodsPerYear)
 	if period == p.PeriodsPerYear {
@@ -365,14 +365,14 @@ func (pl plan) paidColumns() string {
 // entitlementSelect returns a SELECT of every family of registry version
 // $1 that is eligible for p, with what it gets in period (ages at ref):
 // columns family_id, no_kk, village, desil, members, head_nik, amount,
-// quantity, components. It is one set-based statement that reads the
+// quantity, paid (packed, see PaidText). It is one set-based statement that reads the
 // registry's living persons once, grouped by family, joined to their
 // family (see plan). window, if not empty, is a format with one %s for a
 // family id column that limits the families read (e.g. "%s BETWEEN $2 AND $3").
 func (p Program) entitlementSelect(period, ref int, window string) string {
 	pl := p.plan(period, ref, false, window)
 	var q strings.Builder
-	fmt.Fprintf(&q, "SELECT family_id, no_kk, village, desil, members, head_nik, %s AS amount, %s AS quantity, %s AS components FROM (\n", pl.amount, pl.qty, pl.comps)
+	fmt.Fprintf(&q, "SELECT family_id, no_kk, village, desil, members, head_nik, %s AS amount, %s AS quantity, %s AS paid FROM (\n", pl.amount, pl.qty, pl.comps)
 	q.WriteString("SELECT f.id AS family_id, f.no_kk, f.village, f.desil, m.f_members AS members, m.f_members, m.head_nik" + pl.paidColumns())
 	fmt.Fprintf(&q, "\nFROM family f JOIN (%s) m ON m.family_id = f.id\n", pl.agg)
 	fmt.Fprintf(&q, "WHERE f.ver_from <= $1 AND (f.ver_to IS NULL OR f.ver_to > $1) AND %s", pl.eligible("f.desil", "m.f_members", "m.best", "m.quals", "f.village"))
@@ -381,4 +381,19 @@ func (p Program) entitlementSelect(period, ref int, window string) string {
 	}
 	q.WriteString("\n) e")
 	return q.String()
+}
+
+// PaidText spells out packed paid components in the order of Components:
+// "ibu_hamil=1 sd=2"; "" when none.
+func PaidText(paid int64) string {
+	var b strings.Builder
+	for i, c := range Components {
+		if n := paid >> (packBits * i) & (1<<packBits - 1); n > 0 {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%s=%d", c, n)
+		}
+	}
+	return b.String()
 }

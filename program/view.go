@@ -122,7 +122,7 @@ func Export(ctx context.Context, d *db.DB, id int64, fn func(Line) error) (int64
 	if err != nil {
 		return 0, err
 	}
-	rows, err := d.Query(ctx, `SELECT e.family_id, e.no_kk, e.head_nik, COALESCE(p.nama, ''), e.village, e.amount, e.quantity, e.components
+	rows, err := d.Query(ctx, `SELECT e.family_id, e.no_kk, e.head_nik, COALESCE(p.nama, ''), e.village, e.amount, e.quantity, e.paid
 		FROM entitlement e
 		LEFT JOIN person p ON p.family_id = e.family_id AND p.nik = e.head_nik AND p.ver_from <= $2 AND (p.ver_to IS NULL OR p.ver_to > $2)
 		WHERE e.cycle_id = $1 AND e.reserve = 0 AND `+scope+`
@@ -134,11 +134,12 @@ func Export(ctx context.Context, d *db.DB, id int64, fn func(Line) error) (int64
 	var n int64
 	err = func() error {
 		for rows.Next() {
-			var fam, kk, head, village int64
+			var fam, kk, head, village, paid int64
 			var l Line
-			if err := rows.Scan(&fam, &kk, &head, &l.NamaKepala, &village, &l.Amount, &l.Quantity, &l.Components); err != nil {
+			if err := rows.Scan(&fam, &kk, &head, &l.NamaKepala, &village, &l.Amount, &l.Quantity, &paid); err != nil {
 				return err
 			}
+			l.Components = PaidText(paid)
 			l.Reference = Reference(id, fam)
 			l.NoKK, l.NIKKepala = strconv.FormatInt(kk, 10), strconv.FormatInt(head, 10)
 			l.KodeWilayah = region.VillageCode(village)
@@ -309,7 +310,7 @@ func samples(ctx context.Context, d *db.DB, a *tepat.Actor, p Program, period, r
 	sel := p.entitlementSelect(period, ref, "%s >= $2 AND %[1]s < $3")
 	out := []Sample{}
 	for lo := int64(0); lo <= maxID && len(out) < PreviewSamples; lo += sampleWindow {
-		rows, err := d.Query(ctx, `SELECT e.family_id, e.no_kk, e.village, e.desil, e.members, e.amount, e.quantity, e.components
+		rows, err := d.Query(ctx, `SELECT e.family_id, e.no_kk, e.village, e.desil, e.members, e.amount, e.quantity, e.paid
 			FROM (`+sel+`) e WHERE `+scope+` ORDER BY e.family_id LIMIT `+strconv.Itoa(PreviewSamples-len(out)),
 			append([]any{version, lo, lo + sampleWindow}, args...)...)
 		if err != nil {
@@ -317,11 +318,12 @@ func samples(ctx context.Context, d *db.DB, a *tepat.Actor, p Program, period, r
 		}
 		for rows.Next() {
 			var s Sample
-			var kk, village int64
-			if err := rows.Scan(&s.FamilyID, &kk, &village, &s.Desil, &s.Members, &s.Amount, &s.Quantity, &s.Components); err != nil {
+			var kk, village, paid int64
+			if err := rows.Scan(&s.FamilyID, &kk, &village, &s.Desil, &s.Members, &s.Amount, &s.Quantity, &paid); err != nil {
 				rows.Close()
 				return nil, err
 			}
+			s.Components = PaidText(paid)
 			s.NoKK = nik.Mask(strconv.FormatInt(kk, 10))
 			s.KodeWilayah = region.VillageCode(village)
 			out = append(out, s)
@@ -392,7 +394,7 @@ func FamilyEntitlements(ctx context.Context, d *db.DB, familyID int64) ([]Family
 	if err := auth.Require(tepat.ActorFrom(ctx), auth.PermRegistryRead); err != nil {
 		return nil, err
 	}
-	rows, err := d.Query(ctx, `SELECT c.id, c.program, c.year, c.period, c.state, e.amount, e.quantity, e.components, e.reserve
+	rows, err := d.Query(ctx, `SELECT c.id, c.program, c.year, c.period, c.state, e.amount, e.quantity, e.paid, e.reserve
 		FROM entitlement e JOIN cycle c ON c.id = e.cycle_id
 		WHERE e.family_id = $1 ORDER BY c.id DESC LIMIT 100`, familyID)
 	if err != nil {
@@ -402,9 +404,11 @@ func FamilyEntitlements(ctx context.Context, d *db.DB, familyID int64) ([]Family
 	var out []FamilyEntitlement
 	for rows.Next() {
 		var e FamilyEntitlement
-		if err := rows.Scan(&e.CycleID, &e.Program, &e.Year, &e.Period, &e.State, &e.Amount, &e.Quantity, &e.Components, &e.Reserve); err != nil {
+		var paid int64
+		if err := rows.Scan(&e.CycleID, &e.Program, &e.Year, &e.Period, &e.State, &e.Amount, &e.Quantity, &paid, &e.Reserve); err != nil {
 			return nil, err
 		}
+		e.Components = PaidText(paid)
 		e.Reference = Reference(e.CycleID, familyID)
 		out = append(out, e)
 	}

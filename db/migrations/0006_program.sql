@@ -86,7 +86,7 @@ CREATE TABLE entitlement (
 	head_nik   BIGINT NOT NULL,
 	amount     BIGINT NOT NULL CHECK (amount >= 0),
 	quantity   BIGINT NOT NULL CHECK (quantity >= 0),
-	components TEXT NOT NULL, -- paid components, e.g. "ibu_hamil=1 sd=2"
+	paid       BIGINT NOT NULL, -- paid components: 8-bit counts in the order of program.Components
 	reserve    INTEGER NOT NULL, -- 0: entitled; n > 0: n-th on the reserve list
 	PRIMARY KEY (cycle_id, family_id)
 );
