@@ -52,6 +52,9 @@ func cube(ctx context.Context, d *db.DB, snapVersion int64, p Program, period, r
 			key, snapVersion, now).Scan(&id); err != nil {
 			return db.Translate(err)
 		}
+		if err := bigWork(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO preview_cube_row (cube_id, regency, desil, members, best, quals, families, amount, quantity)
 			SELECT $2, regency, desil, f_members, best, quals, COUNT(*), SUM(amount), SUM(quantity) FROM (
 				SELECT regency, desil, f_members, best, quals, `+pl.amount+` AS amount, `+pl.qty+` AS quantity FROM (

@@ -275,6 +275,9 @@ func GenerateCycle(ctx context.Context, d *db.DB, id int64) (Cycle, error) {
 		if _, err := tx.Exec(ctx, `DELETE FROM entitlement WHERE cycle_id = $1`, id); err != nil {
 			return err
 		}
+		if err := bigWork(ctx, tx); err != nil {
+			return err
+		}
 		ref := parseRef(c.ReferenceDate)
 		sel := v.Program.entitlementSelect(c.Period, ref, "")
 		if _, err := tx.Exec(ctx, `INSERT INTO entitlement (cycle_id, family_id, no_kk, village, desil, members, head_nik, amount, quantity, paid, reserve)
@@ -463,4 +466,15 @@ func Rupiah(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// bigWork lets PostgreSQL group millions of persons by family in memory
+// for the rest of tx (the default work_mem of 4 MB sends the grouping to
+// disk); SQLite needs nothing.
+func bigWork(ctx context.Context, tx *db.Tx) error {
+	if tx.Engine() != db.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`)
+	return err
 }
