@@ -280,6 +280,33 @@ func writeFile(path string, fill func(io.Writer) error) error {
 	return os.Rename(f.Name(), path)
 }
 
+// jsonCmd is a command without arguments that prints what run returns
+// as JSON.
+func (app *App) jsonCmd(use, short string, run func(context.Context, *db.DB) (any, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				v, err := run(ctx, d)
+				if err != nil {
+					return err
+				}
+				return app.printJSON(v)
+			})
+		},
+	}
+}
+
+// orEmpty makes a nil list print as [] rather than null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 func (app *App) quotaCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "quota", Short: "Quotas per region: at most N families of a program and year"}
 	var (
@@ -287,20 +314,11 @@ func (app *App) quotaCmd() *cobra.Command {
 		year      int
 		families  int64
 	)
-	set := &cobra.Command{
-		Use:   "set --program CODE --year Y --region CODE --families N",
-		Short: "Set a region's quota (role pusat); the most specific region's quota governs a family",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				q, err := program.SetQuota(ctx, d, code, year, reg, families)
-				if err != nil {
-					return err
-				}
-				return app.printJSON(q)
-			})
-		},
-	}
+	set := app.jsonCmd("set --program CODE --year Y --region CODE --families N",
+		"Set a region's quota (role pusat); the most specific region's quota governs a family",
+		func(ctx context.Context, d *db.DB) (any, error) {
+			return program.SetQuota(ctx, d, code, year, reg, families)
+		})
 	set.Flags().StringVar(&code, "program", "", "program code")
 	set.Flags().IntVar(&year, "year", 0, "program year")
 	set.Flags().StringVar(&reg, "region", "", "region code, e.g. 32.01")
@@ -308,23 +326,11 @@ func (app *App) quotaCmd() *cobra.Command {
 	for _, f := range []string{"program", "year", "region", "families"} {
 		set.MarkFlagRequired(f)
 	}
-	list := &cobra.Command{
-		Use:   "list [--program CODE] [--year Y]",
-		Short: "List quotas as JSON",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				qs, err := program.Quotas(ctx, d, code, year)
-				if err != nil {
-					return err
-				}
-				if qs == nil {
-					qs = []program.Quota{}
-				}
-				return app.printJSON(qs)
-			})
-		},
-	}
+	list := app.jsonCmd("list [--program CODE] [--year Y]", "List quotas as JSON",
+		func(ctx context.Context, d *db.DB) (any, error) {
+			qs, err := program.Quotas(ctx, d, code, year)
+			return orEmpty(qs), err
+		})
 	list.Flags().StringVar(&code, "program", "", "only this program")
 	list.Flags().IntVar(&year, "year", 0, "only this year")
 	cmd.AddCommand(set, list)
@@ -338,43 +344,19 @@ func (app *App) budgetCmd() *cobra.Command {
 		year   int
 		amount int64
 	)
-	set := &cobra.Command{
-		Use:   "set --program CODE --year Y --amount RUPIAH",
-		Short: "Set a program's budget for a year in whole rupiah (role pusat)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				b, err := program.SetBudget(ctx, d, code, year, amount)
-				if err != nil {
-					return err
-				}
-				return app.printJSON(b)
-			})
-		},
-	}
+	set := app.jsonCmd("set --program CODE --year Y --amount RUPIAH", "Set a program's budget for a year in whole rupiah (role pusat)",
+		func(ctx context.Context, d *db.DB) (any, error) { return program.SetBudget(ctx, d, code, year, amount) })
 	set.Flags().StringVar(&code, "program", "", "program code")
 	set.Flags().IntVar(&year, "year", 0, "year")
 	set.Flags().Int64Var(&amount, "amount", -1, "budget in whole rupiah")
 	for _, f := range []string{"program", "year", "amount"} {
 		set.MarkFlagRequired(f)
 	}
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List budgets as JSON: pagu, committed (approved cycles), realized, remaining",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				bs, err := program.Budgets(ctx, d, code, year)
-				if err != nil {
-					return err
-				}
-				if bs == nil {
-					bs = []program.Budget{}
-				}
-				return app.printJSON(bs)
-			})
-		},
-	}
+	list := app.jsonCmd("list [--program CODE] [--year Y]", "List budgets as JSON: pagu, committed (approved cycles), realized, remaining",
+		func(ctx context.Context, d *db.DB) (any, error) {
+			bs, err := program.Budgets(ctx, d, code, year)
+			return orEmpty(bs), err
+		})
 	list.Flags().StringVar(&code, "program", "", "only this program")
 	list.Flags().IntVar(&year, "year", 0, "only this year")
 	cmd.AddCommand(set, list)
