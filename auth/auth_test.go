@@ -2,6 +2,8 @@ package auth_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +274,41 @@ func TestPermissionTable(t *testing.T) {
 	}
 	if auth.Can(nil, auth.PermStatsRead) {
 		t.Error("nil actor allowed")
+	}
+}
+
+// TestPermissionTableMatchesSecurityDoc holds auth/perm.go to the
+// permission table of docs/security.md: the same permissions, each with
+// the same roles.
+func TestPermissionTableMatchesSecurityDoc(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "security.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(b), "| permission | meaning | roles |")
+	documented := map[auth.Permission]string{}
+	for _, line := range strings.Split(table, "\n")[2:] {
+		if !strings.HasPrefix(line, "| `") {
+			break
+		}
+		cells := strings.Split(line, "|")
+		documented[auth.Permission(strings.Trim(cells[1], " `"))] = strings.TrimSpace(cells[len(cells)-2])
+	}
+	if len(documented) != len(auth.AllPermissions) {
+		t.Errorf("docs/security.md lists %d permissions, auth %d", len(documented), len(auth.AllPermissions))
+	}
+	for _, p := range auth.AllPermissions {
+		var roles []string
+		for _, r := range auth.Grants(p) {
+			roles = append(roles, string(r))
+		}
+		want := strings.Join(roles, ", ")
+		if len(auth.Grants(p)) == len(tepat.Roles) {
+			want = "every role"
+		}
+		if got, ok := documented[p]; !ok || got != want {
+			t.Errorf("%s: docs/security.md says %q, auth/perm.go %q", p, got, want)
+		}
 	}
 }

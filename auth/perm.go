@@ -41,6 +41,22 @@ const PermCycleApprove Permission = "cycle.approve"
 // or remove one person from the registry (audited).
 const PermResolveDuplicate Permission = "duplicate.resolve"
 
+// PermPayoutManage allows setting bank routes, exporting a cycle's payout
+// files (instructions to the banks) and storing a cycle's reconciliation.
+const PermPayoutManage Permission = "payout.manage"
+
+// PermAccountManage allows requesting and loading KKS accounts; a bank
+// user only for their own bank.
+const PermAccountManage Permission = "account.manage"
+
+// PermPayoutReport allows loading a bank's crediting report; a bank user
+// only for their own bank.
+const PermPayoutReport Permission = "payout.report"
+
+// PermPayoutReconcile allows reconciling a cycle within one's scope:
+// region for dinsos, bank for bank users, national for pusat and auditor.
+const PermPayoutReconcile Permission = "payout.reconcile"
+
 // grants is the permission table: which roles hold each permission. The
 // system actor holds all of them.
 var grants = map[Permission][]tepat.Role{
@@ -58,6 +74,10 @@ var grants = map[Permission][]tepat.Role{
 	PermResolveDuplicate: {tepat.RoleDinsos},
 	PermProgramManage:    {tepat.RolePusat},
 	PermCycleApprove:     {tepat.RolePusat},
+	PermPayoutManage:     {tepat.RolePusat},
+	PermAccountManage:    {tepat.RolePusat, tepat.RoleBank},
+	PermPayoutReport:     {tepat.RolePusat, tepat.RoleBank},
+	PermPayoutReconcile:  {tepat.RolePusat, tepat.RoleDinsos, tepat.RoleBank, tepat.RoleAuditor},
 }
 
 // Can reports whether a may act with permission p. A nil actor may nothing.
@@ -93,4 +113,5 @@ func Grants(p Permission) []tepat.Role { return grants[p] }
 
 // AllPermissions lists the permissions in a stable order.
 var AllPermissions = []Permission{PermUserManage, PermAuditRead, PermRegistryRead, PermRegistryWrite, PermRevealPII, PermStatsRead, PermExport, PermSnapshot,
-	PermPropose, PermVerify, PermDetermine, PermResolveDuplicate, PermProgramManage, PermCycleApprove}
+	PermPropose, PermVerify, PermDetermine, PermResolveDuplicate, PermProgramManage, PermCycleApprove,
+	PermPayoutManage, PermAccountManage, PermPayoutReport, PermPayoutReconcile}

@@ -224,3 +224,44 @@ func TestCopyJoinsTheTransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshotTxSeesOneMoment: a row committed by someone else while a
+// snapshot transaction runs is not seen by its later statements.
+func TestSnapshotTxSeesOneMoment(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, `CREATE TABLE snap (n INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		err := d.InSnapshotTx(ctx, func(tx *db.Tx) error {
+			var before, after int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM snap`).Scan(&before); err != nil {
+				return err
+			}
+			go func() {
+				_, err := d.Exec(ctx, `INSERT INTO snap (n) VALUES (1)`)
+				done <- err
+			}()
+			select { // PostgreSQL commits it now; SQLite waits for the lock
+			case err := <-done:
+				done <- err
+			case <-time.After(300 * time.Millisecond):
+			}
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM snap`).Scan(&after); err != nil {
+				return err
+			}
+			if before != 0 || after != 0 {
+				return fmt.Errorf("counts %d then %d inside one snapshot", before, after)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}

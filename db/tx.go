@@ -47,6 +47,17 @@ func (db *DB) InReadTx(ctx context.Context, fn func(*Tx) error) error {
 	return db.inTx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
 }
 
+// InSnapshotTx is InTx for work that reads the same tables in several
+// statements and must see them as of one moment: PostgreSQL runs it at
+// REPEATABLE READ (a concurrent change to a row it also writes fails it
+// with a serialization error); SQLite's write transactions already are.
+func (db *DB) InSnapshotTx(ctx context.Context, fn func(*Tx) error) error {
+	if db.engine == Postgres {
+		return db.inTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead}, fn)
+	}
+	return db.inTx(ctx, nil, fn)
+}
+
 func (db *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
