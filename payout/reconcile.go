@@ -455,3 +455,19 @@ func Realized(ctx context.Context, q db.Querier, program string, year int) (int6
 		WHERE c.program = $1 AND c.year = $2`, program, year).Scan(&n)
 	return n, err
 }
+
+// Budgets is program.Budgets with each budget's realized amount filled in
+// from the latest reconciliations (Realized): what the budget page and
+// `tepat budget list` show.
+func Budgets(ctx context.Context, d *db.DB, code string, year int) ([]program.Budget, error) {
+	bs, err := program.Budgets(ctx, d, code, year)
+	if err != nil {
+		return nil, err
+	}
+	for i := range bs {
+		if bs[i].Realized, err = Realized(ctx, d, bs[i].Program, bs[i].Year); err != nil {
+			return nil, err
+		}
+	}
+	return bs, nil
+}

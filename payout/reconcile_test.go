@@ -169,6 +169,9 @@ func TestReconcile(t *testing.T) {
 		if err != nil || realized != o.Paid.Amount || realized == 0 {
 			t.Fatalf("realized %d, paid %d: %v", realized, o.Paid.Amount, err)
 		}
+		if bs, err := payout.Budgets(pusatA, d, "PKH", 2026); err != nil || len(bs) != 1 || bs[0].Realized != realized {
+			t.Fatalf("budgets %+v: %v", bs, err)
+		}
 		if audited(t, d, "payout.reconcile", fmt.Sprintf("%d dibayar", o.Paid.Count)) != 1 {
 			t.Fatal("reconciliation not audited")
 		}

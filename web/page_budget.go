@@ -8,6 +8,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/payout"
 	"tepat/program"
 	"tepat/region"
 )
@@ -168,7 +169,7 @@ func (s *Server) showBudgets(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p.catalogChoices = choicesOf(vs)
-	bs, err := program.Budgets(r.Context(), s.DB, "", 0)
+	bs, err := payout.Budgets(r.Context(), s.DB, "", 0)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -10,6 +10,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/payout"
 	"tepat/program"
 )
 
@@ -189,7 +190,7 @@ func (s *Server) apiBudgets(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	bs, err := program.Budgets(r.Context(), s.DB, code, year)
+	bs, err := payout.Budgets(r.Context(), s.DB, code, year)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

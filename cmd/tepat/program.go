@@ -15,6 +15,7 @@ import (
 
 	"tepat"
 	"tepat/db"
+	"tepat/payout"
 	"tepat/program"
 )
 
@@ -354,7 +355,7 @@ func (app *App) budgetCmd() *cobra.Command {
 	}
 	list := app.jsonCmd("list [--program CODE] [--year Y]", "List budgets as JSON: pagu, committed (approved cycles), realized, remaining",
 		func(ctx context.Context, d *db.DB) (any, error) {
-			bs, err := program.Budgets(ctx, d, code, year)
+			bs, err := payout.Budgets(ctx, d, code, year)
 			return orEmpty(bs), err
 		})
 	list.Flags().StringVar(&code, "program", "", "only this program")
