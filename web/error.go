@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"tepat"
+	"tepat/payout"
 )
 
 // statuses maps every error kind to its HTTP status: the one table.
@@ -27,6 +28,10 @@ type problem struct {
 	Code      string `json:"code"`
 	Kind      string `json:"kind"`
 	RequestID string `json:"request_id"`
+	// Problems are a refused file's problems by line (payout.FileError),
+	// at most payout.MaxProblems of ProblemsTotal.
+	Problems      []payout.Problem `json:"problems,omitempty"`
+	ProblemsTotal int              `json:"problems_total,omitempty"`
 }
 
 // writeError answers with err: problem+json for API routes and clients that
@@ -49,12 +54,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		code = strings.ToUpper(kind)
 	}
 	if wantsJSON(r) {
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(problem{
+		p := problem{
 			Type: "about:blank", Title: http.StatusText(status), Status: status,
 			Detail: msg, Code: code, Kind: kind, RequestID: id,
-		})
+		}
+		if fe, ok := payout.FileProblems(err); ok {
+			p.Problems, p.ProblemsTotal = fe.Problems, fe.Total
+		}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(p)
 		return
 	}
 	s.render(w, r, status, "error.html", &errorPage{Status: status, Message: msg, Code: code})

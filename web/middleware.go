@@ -92,7 +92,9 @@ const (
 var publicRoutes = map[string]bool{"GET /static/": true, "GET /healthz": true, "GET /metrics": true}
 
 // uploadRoutes may receive bodies up to maxUpload.
-var uploadRoutes = map[string]bool{"POST /api/v1/imports": true, "POST /impor": true}
+var uploadRoutes = map[string]bool{"POST /api/v1/imports": true, "POST /impor": true,
+	"POST /api/v1/banks/{bank}/accounts": true, "POST /api/v1/banks/{bank}/reports": true,
+	"POST /penyaluran/rekening": true, "POST /penyaluran/laporan": true}
 
 // wrap gives every request an id, security headers, a body limit, panic
 // recovery, a log line (route and status only: never query values, which

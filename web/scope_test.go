@@ -63,13 +63,14 @@ var roles = []struct {
 	{"humas1", tepat.RoleHumas, nil},
 }
 
-// TestScopeEveryRoleEveryEndpoint asks every registry and program route,
+// TestScopeEveryRoleEveryEndpoint asks every registry, program and payout route,
 // through the API and the pages, for data in 33 as every role, and checks
 // the answer: national readers see it, readers scoped to 32.01 get 404
 // exactly as for a family that does not exist, roles without registry
 // access get 403 (or the login page). Program figures are aggregated, so
-// every role reads them, but only within its scope; program writes and
-// cycle exports are refused (403) to roles without their permission.
+// every role reads them, but only within its scope; program and payout
+// writes, cycle exports and payout downloads are refused (403) to roles
+// without their permission, and bank users for another bank.
 func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
@@ -220,6 +221,14 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					return http.StatusForbidden
 				}
 				cy := fmt.Sprintf("%d", cycle)
+				// bankGate is gateOr for a route of another bank than a bank
+				// user's own: refused to them as to roles without p.
+				bankGate := func(p auth.Permission, bank string, ok int) int {
+					if a.Bank != "" && a.Bank != bank {
+						return http.StatusForbidden
+					}
+					return gateOr(p, ok)
+				}
 				csrfForm := func(kv ...string) url.Values {
 					v := url.Values{"csrf": {csrf}}
 					for i := 0; i+1 < len(kv); i += 2 {
@@ -265,6 +274,36 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					{method: "POST", path: "/siklus/999999/batalkan", form: csrfForm(), want: gateOr(auth.PermProgramManage, 404)},
 					{method: "POST", path: "/siklus/999999/tutup", form: csrfForm(), want: gateOr(auth.PermProgramManage, 404)},
 					{method: "POST", path: "/siklus/" + cy + "/ekspor", form: csrfForm(), want: gateOr(auth.PermExport, 200), shows33: true},
+
+					// The payout routes of issue #6. The cycle is APPROVED,
+					// not exported: roles allowed get the state's refusal
+					// (409), never a first export from a download.
+					{method: "GET", path: "/api/v1/bank-routes", api: true, want: 200},
+					{method: "PUT", path: "/api/v1/bank-routes", api: true, ctype: "application/json", body: "{}", want: gateOr(auth.PermPayoutManage, 400)},
+					{method: "GET", path: "/api/v1/banks/BRI/account-requests", api: true, want: gateOr(auth.PermAccountManage, 200)},
+					{method: "GET", path: "/api/v1/banks/BNI/account-requests", api: true, want: bankGate(auth.PermAccountManage, "BNI", 200)},
+					{method: "POST", path: "/api/v1/banks/BRI/accounts", api: true, ctype: "application/json", body: "{}", want: gateOr(auth.PermAccountManage, 400)},
+					{method: "POST", path: "/api/v1/banks/BNI/accounts", api: true, ctype: "application/json", body: "{}", want: bankGate(auth.PermAccountManage, "BNI", 400)},
+					{method: "POST", path: "/api/v1/banks/BRI/reports", api: true, ctype: "application/json", body: "{}", want: gateOr(auth.PermPayoutReport, 400)},
+					{method: "POST", path: "/api/v1/banks/BNI/reports", api: true, ctype: "application/json", body: "{}", want: bankGate(auth.PermPayoutReport, "BNI", 400)},
+					{method: "POST", path: "/api/v1/cycles/999999/payouts", api: true, want: gateOr(auth.PermPayoutManage, 404)},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/payouts/manifest.json", api: true, want: gateOr(auth.PermPayoutManage, 409)},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/payouts/" + cy + "-BRI.csv", api: true, want: gateOr(auth.PermPayoutManage, 409)},
+					{method: "POST", path: "/api/v1/cycles/" + cy + "/reconcile", api: true, want: gateOr(auth.PermPayoutReconcile, 409)},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/exceptions.csv", api: true, want: gateOr(auth.PermPayoutReconcile, 409)},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/exceptions.xlsx", api: true, want: gateOr(auth.PermPayoutReconcile, 409)},
+					{method: "GET", path: "/penyaluran", want: 200},
+					{method: "POST", path: "/penyaluran/rute", form: csrfForm("program", "BANTU", "region", "33", "bank", "BCA"), want: gateOr(auth.PermPayoutManage, 400)},
+					{method: "POST", path: "/penyaluran/permintaan-rekening", form: csrfForm("bank", "BRI"), want: gateOr(auth.PermAccountManage, 200)},
+					{method: "POST", path: "/penyaluran/permintaan-rekening", form: csrfForm("bank", "BNI"), want: bankGate(auth.PermAccountManage, "BNI", 200)},
+					{method: "POST", path: "/penyaluran/rekening", form: csrfForm("bank", "BRI"), want: gateOr(auth.PermAccountManage, 400)},
+					{method: "POST", path: "/penyaluran/laporan", form: csrfForm("bank", "BRI"), want: gateOr(auth.PermPayoutReport, 400)},
+					{method: "POST", path: "/siklus/999999/pembayaran", form: csrfForm(), want: gateOr(auth.PermPayoutManage, 404)},
+					{method: "POST", path: "/siklus/" + cy + "/pembayaran/manifest.json", form: csrfForm(), want: gateOr(auth.PermPayoutManage, 409)},
+					{method: "GET", path: "/siklus/" + cy + "/rekonsiliasi", want: gateOr(auth.PermPayoutReconcile, 200)},
+					{method: "POST", path: "/siklus/" + cy + "/rekonsiliasi", form: csrfForm(), want: gateOr(auth.PermPayoutReconcile, 409)},
+					{method: "POST", path: "/siklus/" + cy + "/pengecualian.csv", form: csrfForm(), want: gateOr(auth.PermPayoutReconcile, 409)},
+					{method: "POST", path: "/siklus/" + cy + "/pengecualian.xlsx", form: csrfForm(), want: gateOr(auth.PermPayoutReconcile, 409)},
 				} {
 					what := rt.method + " " + rt.path
 					var status int
