@@ -42,7 +42,8 @@ const PermCycleApprove Permission = "cycle.approve"
 const PermResolveDuplicate Permission = "duplicate.resolve"
 
 // PermPayoutManage allows setting bank routes, exporting a cycle's payout
-// files (instructions to the banks) and storing a cycle's reconciliation.
+// files (instructions to the banks), re-issuing failed payments and
+// storing a cycle's reconciliation.
 const PermPayoutManage Permission = "payout.manage"
 
 // PermAccountManage allows requesting and loading KKS accounts; a bank

@@ -42,8 +42,13 @@ func (db *DB) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	return db.inTx(ctx, nil, fn)
 }
 
-// InReadTx runs fn in a read-only transaction: one consistent snapshot.
+// InReadTx runs fn in a read-only transaction: one consistent snapshot
+// (REPEATABLE READ on PostgreSQL, where a read-only transaction never
+// fails to serialize; SQLite's transactions already are).
 func (db *DB) InReadTx(ctx context.Context, fn func(*Tx) error) error {
+	if db.engine == Postgres {
+		return db.inTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}, fn)
+	}
 	return db.inTx(ctx, &sql.TxOptions{ReadOnly: true}, fn)
 }
 

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"tepat/program"
 )
 
 func TestCheckReportLine(t *testing.T) {
@@ -20,6 +18,10 @@ func TestCheckReportLine(t *testing.T) {
 		{"012-34,1234567890,100,BERHASIL,,2026-01-20 10:00:00", "REFERENSI_TIDAK_VALID"},
 		{"+12-34,1234567890,100,BERHASIL,,2026-01-20 10:00:00", "REFERENSI_TIDAK_VALID"},
 		{"12-34-5,1234567890,100,BERHASIL,,2026-01-20 10:00:00", "REFERENSI_TIDAK_VALID"},
+		{"12-34-U1,1234567890,100,BERHASIL,,2026-01-20 10:00:00", ""},
+		{"12-34-U0,1234567890,100,BERHASIL,,2026-01-20 10:00:00", "REFERENSI_TIDAK_VALID"},
+		{"12-34-U01,1234567890,100,BERHASIL,,2026-01-20 10:00:00", "REFERENSI_TIDAK_VALID"},
+		{"12-34-u1,1234567890,100,BERHASIL,,2026-01-20 10:00:00", "REFERENSI_TIDAK_VALID"},
 		{"12-34,123,100,BERHASIL,,2026-01-20 10:00:00", "NOMOR_REKENING_TIDAK_VALID"},
 		{"12-34,1234567890,+100,BERHASIL,,2026-01-20 10:00:00", "JUMLAH_TIDAK_VALID"},
 		{"12-34,1234567890,99999999999999999999,BERHASIL,,2026-01-20 10:00:00", "JUMLAH_TIDAK_VALID"},
@@ -38,6 +40,10 @@ func TestCheckReportLine(t *testing.T) {
 	if !ok || l.cycleID != 12 || l.familyID != 34 || l.amount != 100 || !l.creditedAt.Equal(time.Date(2026, 1, 20, 3, 0, 0, 0, time.UTC)) {
 		t.Fatalf("%+v", l)
 	}
+	l, ok = checkReportLine(strings.Split("12-34-U2,1234567890,100,GAGAL,LAINNYA,", ","), func(int, string, string, ...any) {})
+	if !ok || l.cycleID != 12 || l.familyID != 34 || l.reissue != 2 {
+		t.Fatalf("re-issue: %+v", l)
+	}
 }
 
 // FuzzCheckReportLine: whatever a bank sends, a line is either refused
@@ -46,6 +52,7 @@ func TestCheckReportLine(t *testing.T) {
 func FuzzCheckReportLine(f *testing.F) {
 	f.Add("12-34", "1234567890", "100", "BERHASIL", "", "2026-01-20 10:00:00")
 	f.Add("1-1", "00000", "0", "GAGAL", "LAINNYA", "")
+	f.Add("1-1-U3", "00000", "0", "GAGAL", "LAINNYA", "")
 	f.Add("9223372036854775807-1", "1234567890123456789012345678901", "9223372036854775807", "BERHASIL", "LAINNYA", "2026-01-20T10:00:00Z")
 	f.Fuzz(func(t *testing.T, ref, acct, amount, status, reason, at string) {
 		problems := 0
@@ -61,7 +68,7 @@ func FuzzCheckReportLine(f *testing.F) {
 		if !ok {
 			return
 		}
-		if program.Reference(l.cycleID, l.familyID) != ref || l.amount < 0 || !validNumber(acct) ||
+		if ReissueReference(l.cycleID, l.familyID, l.reissue) != ref || l.amount < 0 || !validNumber(acct) ||
 			status == StatusCredited && l.creditedAt.IsZero() || l.creditedAt.Location() != time.UTC {
 			t.Fatalf("accepted %q %q %q %q %q %q as %+v", ref, acct, amount, status, reason, at, l)
 		}

@@ -124,7 +124,11 @@ func ExceptionsName(cycleID int64) string {
 // cycle one outcome from the banks' reports and flags the bank lines that
 // match nothing usable (PermPayoutReconcile). For each reference the lines
 // on the exported account are usable, and the latest usable one (by report,
-// then line) is effective: a later report supersedes an earlier one.
+// then line) is effective: a later report supersedes an earlier one. An
+// entitlement whose payment was re-issued (Reissue) follows its latest
+// instruction: only lines answering that one count for its outcome, whose
+// bank and account are that instruction's; a second credited line for
+// one entitlement, on any of its instructions, is a DUPLICATE.
 //
 // The actor's scope limits it: a dinsos user gets the entitlements of their
 // region and the lines of those families, a bank user the payouts and
@@ -161,10 +165,10 @@ func Reconcile(ctx context.Context, d *db.DB, cycleID int64, sink Sink) (Reconci
 		if err := rc.scope(); err != nil {
 			return err
 		}
-		if err := rc.expected(ctx, &res); err != nil {
+		if err := rc.effective(ctx); err != nil {
 			return err
 		}
-		if err := rc.effective(ctx); err != nil {
+		if err := rc.expected(ctx, &res); err != nil {
 			return err
 		}
 		if err := rc.outcomes(ctx, &res); err != nil {
@@ -182,9 +186,12 @@ func Reconcile(ctx context.Context, d *db.DB, cycleID int64, sink Sink) (Reconci
 		if err != nil {
 			return err
 		}
-		// The scratch table goes with the transaction's work, so that a
+		// The scratch tables go with the transaction's work, so that a
 		// pooled connection does not keep a cycle's lines.
-		_, err = tx.Exec(ctx, `DROP TABLE recon_effective`)
+		if _, err := tx.Exec(ctx, `DROP TABLE recon_effective`); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DROP TABLE recon_reissue`)
 		return err
 	})
 	if wrote {
@@ -207,7 +214,8 @@ type reconciler struct {
 	c     cycle
 	tx    *db.Tx
 	// The scope as conditions: region on entitlements e, bank on their
-	// payouts p and on the reports r of bank lines; args from $2.
+	// latest instruction (payout p or re-issue u) and on the reports r of
+	// bank lines; args from $2.
 	region, bank, lines string
 	args                []any
 }
@@ -220,14 +228,15 @@ func (rc *reconciler) scope() error {
 	rc.region, rc.bank, rc.lines, rc.args = region, "TRUE", "TRUE", args
 	if rc.a.Bank != "" {
 		n := len(args) + 2
-		rc.bank = fmt.Sprintf("p.bank = $%d", n)
+		rc.bank = fmt.Sprintf("COALESCE(u.bank, p.bank) = $%d", n)
 		rc.lines = fmt.Sprintf("r.bank = $%d", n)
 		rc.args = append(rc.args, rc.a.Bank)
 	}
 	return nil
 }
 
-// where limits entitlements e joined with their payouts p to the scope.
+// where limits entitlements e joined with their payouts p and latest
+// re-issues u (recon_reissue) to the scope.
 func (rc *reconciler) where() string { return rc.region + " AND " + rc.bank }
 
 // argv returns the cycle id followed by the scope's arguments.
@@ -247,6 +256,7 @@ func (rc *reconciler) expected(ctx context.Context, res *Reconciliation) error {
 	}
 	return rc.tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(e.amount), 0) FROM entitlement e
 		LEFT JOIN payout p ON p.cycle_id = e.cycle_id AND p.family_id = e.family_id
+		LEFT JOIN recon_reissue u ON u.family_id = e.family_id
 		WHERE e.cycle_id = $1 AND e.reserve = 0 AND `+rc.where(), rc.argv()...).Scan(&res.Entitlements, &res.Amount)
 }
 
@@ -254,7 +264,8 @@ func (rc *reconciler) expected(ctx context.Context, res *Reconciliation) error {
 // effective bank line: the latest on the exported account. The window
 // reads the cycle's lines in the order of their index, so it needs no
 // sort, and the table's key makes the join with the entitlements an index
-// probe on both engines.
+// probe on both engines. An entitlement whose payment was re-issued
+// follows its latest instruction instead (reissued).
 func (rc *reconciler) effective(ctx context.Context) error {
 	for _, q := range []string{
 		`DROP TABLE IF EXISTS recon_effective`,
@@ -271,24 +282,30 @@ func (rc *reconciler) effective(ctx context.Context) error {
 				LEAD(bl.line) OVER (PARTITION BY bl.family_id ORDER BY bl.report_id, bl.line) AS later
 			FROM bank_line bl
 			JOIN payout q ON q.cycle_id = bl.cycle_id AND q.family_id = bl.family_id AND q.nomor_rekening = bl.nomor_rekening
-			WHERE bl.cycle_id = $1
+			WHERE bl.cycle_id = $1 AND bl.reissue = 0
 		) w WHERE later IS NULL`, rc.c.ID); err != nil {
 		return fmt.Errorf("reconcile cycle %d: effective lines: %w", rc.c.ID, err)
 	}
+	if err := rc.reissued(ctx); err != nil {
+		return err
+	}
 	if rc.tx.Engine() == db.Postgres {
 		// Without statistics the planner guesses the scratch table's size.
-		if _, err := rc.tx.Exec(ctx, `ANALYZE recon_effective`); err != nil {
-			return err
+		for _, t := range []string{`ANALYZE recon_effective`, `ANALYZE recon_reissue`} {
+			if _, err := rc.tx.Exec(ctx, t); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
 // outcomeQuery selects one outcome per entitlement of cycle $1 in scope,
-// once effective has run.
+// once effective has run. Bank and account are those of the latest
+// instruction.
 func (rc *reconciler) outcomeQuery() string {
-	return `SELECT e.cycle_id, e.family_id, e.no_kk, e.village, COALESCE(p.bank, '') AS bank,
-			COALESCE(p.nomor_rekening, '') AS nomor_rekening, e.amount,
+	return `SELECT e.cycle_id, e.family_id, e.no_kk, e.village, COALESCE(u.bank, p.bank, '') AS bank,
+			COALESCE(u.nomor_rekening, p.nomor_rekening, '') AS nomor_rekening, e.amount,
 			CASE WHEN p.family_id IS NULL THEN 'NOT_EXPORTED'
 				WHEN f.family_id IS NULL THEN 'UNREPORTED'
 				WHEN f.status = 'GAGAL' THEN 'FAILED'
@@ -298,6 +315,7 @@ func (rc *reconciler) outcomeQuery() string {
 			COALESCE(f.reason, '') AS reason, f.report_id, f.line
 		FROM entitlement e
 		LEFT JOIN payout p ON p.cycle_id = e.cycle_id AND p.family_id = e.family_id
+		LEFT JOIN recon_reissue u ON u.family_id = e.family_id
 		LEFT JOIN recon_effective f ON f.family_id = e.family_id
 		WHERE e.cycle_id = $1 AND e.reserve = 0 AND ` + rc.where()
 }
@@ -372,21 +390,24 @@ type flagged struct {
 }
 
 // flags tallies the flagged bank lines of the cycle in scope and hands
-// each to fn, if not nil, by family, report and line. The running count
-// of usable BERHASIL lines per reference finds the duplicates.
+// each to fn, if not nil, by family, report and line. A line is usable on
+// the account of the instruction it answers (original p or re-issue u).
+// The running count of usable BERHASIL lines per entitlement, across its
+// instructions, finds the duplicates.
 func (rc *reconciler) flags(ctx context.Context, res *Reconciliation, fn func(flagged) error) error {
 	rows, err := rc.tx.Query(ctx, `SELECT x.family_id, x.reference, x.bank, x.flag, x.amount, x.status, x.reason, x.nomor_rekening,
 			x.report_id, x.line, COALESCE(e.no_kk, 0), COALESCE(e.village, 0), e.amount
 		FROM (
 			SELECT bl.cycle_id, bl.family_id, bl.reference, r.bank, bl.amount, bl.status, bl.reason, bl.nomor_rekening, bl.report_id, bl.line,
-				CASE WHEN p.family_id IS NULL THEN 'UNKNOWN_REFERENCE'
-					WHEN p.nomor_rekening <> bl.nomor_rekening THEN 'ACCOUNT_MISMATCH'
-					WHEN bl.status = 'BERHASIL' AND SUM(CASE WHEN bl.status = 'BERHASIL' AND p.nomor_rekening = bl.nomor_rekening THEN 1 ELSE 0 END)
+				CASE WHEN p.family_id IS NULL AND u.family_id IS NULL THEN 'UNKNOWN_REFERENCE'
+					WHEN COALESCE(p.nomor_rekening, u.nomor_rekening) <> bl.nomor_rekening THEN 'ACCOUNT_MISMATCH'
+					WHEN bl.status = 'BERHASIL' AND SUM(CASE WHEN bl.status = 'BERHASIL' AND COALESCE(p.nomor_rekening, u.nomor_rekening) = bl.nomor_rekening THEN 1 ELSE 0 END)
 						OVER (PARTITION BY bl.family_id ORDER BY bl.report_id, bl.line ROWS UNBOUNDED PRECEDING) > 1 THEN 'DUPLICATE'
 					ELSE '' END AS flag
 			FROM bank_line bl
 			JOIN bank_report r ON r.id = bl.report_id
-			LEFT JOIN payout p ON p.cycle_id = bl.cycle_id AND p.family_id = bl.family_id
+			LEFT JOIN payout p ON p.cycle_id = bl.cycle_id AND p.family_id = bl.family_id AND bl.reissue = 0
+			LEFT JOIN payout_reissue u ON u.cycle_id = bl.cycle_id AND u.family_id = bl.family_id AND u.seq = bl.reissue
 			WHERE bl.cycle_id = $1 AND `+rc.lines+`
 		) x
 		LEFT JOIN entitlement e ON e.cycle_id = x.cycle_id AND e.family_id = x.family_id AND e.reserve = 0

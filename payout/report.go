@@ -12,7 +12,6 @@ import (
 	"tepat/audit"
 	"tepat/auth"
 	"tepat/db"
-	"tepat/program"
 	"tepat/region"
 )
 
@@ -50,7 +49,8 @@ type Report struct {
 //
 // The whole file is checked first, and nothing is applied if the header
 // is wrong or any line is bad (a *tepat.Error carrying a FileError): the
-// reference must be "<cycle>-<family>"; amount a whole number of rupiah;
+// reference must be "<cycle>-<family>", or "<cycle>-<family>-U<n>" for a
+// re-issue (ParseReference); amount a whole number of rupiah;
 // status BERHASIL or GAGAL; reason one of Reasons, required for GAGAL;
 // credited_at RFC 3339 or "YYYY-MM-DD HH:MM:SS" in WIB, required for
 // BERHASIL. A line whose reference was sent to another bank refuses the
@@ -97,7 +97,7 @@ func LoadReport(ctx context.Context, d *db.DB, bank, path string) (Report, error
 			return db.Translate(err)
 		}
 		n, err := tx.Copy(ctx, "bank_line", []string{"report_id", "line", "reference", "cycle_id", "family_id", "nomor_rekening",
-			"amount", "status", "reason", "credited_at"}, &reportSource{f: f, id: r.ID})
+			"amount", "status", "reason", "credited_at", "reissue"}, &reportSource{f: f, id: r.ID})
 		if err != nil {
 			return err
 		}
@@ -146,11 +146,15 @@ func loadedReport(ctx context.Context, q db.Querier, bank, sum string) (Report, 
 }
 
 // countReport fills the line counts of r in one pass and returns how many
-// of its lines belong to another bank's payout.
+// of its lines belong to another bank's payout. A line answers the
+// original instruction or one of its re-issues (bank_line.reissue).
 func countReport(ctx context.Context, q db.Querier, r *Report) (foreign int64, err error) {
 	err = q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN bl.status = 'BERHASIL' THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN p.reference IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN p.bank <> $2 THEN 1 ELSE 0 END), 0)
-		FROM bank_line bl LEFT JOIN payout p ON p.cycle_id = bl.cycle_id AND p.family_id = bl.family_id
+			COALESCE(SUM(CASE WHEN p.reference IS NULL AND u.reference IS NULL THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN COALESCE(p.bank, u.bank) <> $2 THEN 1 ELSE 0 END), 0)
+		FROM bank_line bl
+		LEFT JOIN payout p ON p.cycle_id = bl.cycle_id AND p.family_id = bl.family_id AND bl.reissue = 0
+		LEFT JOIN payout_reissue u ON u.cycle_id = bl.cycle_id AND u.family_id = bl.family_id AND u.seq = bl.reissue
 		WHERE bl.report_id = $1`, r.ID, r.Bank).Scan(&r.Lines, &r.Credited, &r.Unknown, &foreign)
 	r.Failed = r.Lines - r.Credited
 	return foreign, err
@@ -159,9 +163,10 @@ func countReport(ctx context.Context, q db.Querier, r *Report) (foreign int64, e
 // checkBanks adds a BANK_TIDAK_SESUAI problem for each loaded line whose
 // reference was sent to another bank.
 func checkBanks(ctx context.Context, tx *db.Tx, reportID int64, bank string, probs *problems) error {
-	rows, err := tx.Query(ctx, `SELECT bl.line, p.bank FROM bank_line bl
-		JOIN payout p ON p.cycle_id = bl.cycle_id AND p.family_id = bl.family_id
-		WHERE bl.report_id = $1 AND p.bank <> $2 ORDER BY bl.line`, reportID, bank)
+	rows, err := tx.Query(ctx, `SELECT bl.line, COALESCE(p.bank, u.bank) FROM bank_line bl
+		LEFT JOIN payout p ON p.cycle_id = bl.cycle_id AND p.family_id = bl.family_id AND bl.reissue = 0
+		LEFT JOIN payout_reissue u ON u.cycle_id = bl.cycle_id AND u.family_id = bl.family_id AND u.seq = bl.reissue
+		WHERE bl.report_id = $1 AND COALESCE(p.bank, u.bank) <> $2 ORDER BY bl.line`, reportID, bank)
 	if err != nil {
 		return err
 	}
@@ -206,7 +211,7 @@ func (s *reportSource) Next() bool {
 		if !l.creditedAt.IsZero() {
 			at = l.creditedAt
 		}
-		s.vals = []any{s.id, int64(line), rec[0], l.cycleID, l.familyID, rec[1], l.amount, rec[3], rec[4], at}
+		s.vals = []any{s.id, int64(line), rec[0], l.cycleID, l.familyID, rec[1], l.amount, rec[3], rec[4], at, int32(l.reissue)}
 		return true
 	}
 }
@@ -217,6 +222,7 @@ func (s *reportSource) Err() error             { return s.err }
 // reportLine is a checked line of a crediting report.
 type reportLine struct {
 	cycleID, familyID int64
+	reissue           int // 0: the original instruction; n: its n-th re-issue
 	amount            int64
 	creditedAt        time.Time // zero when not given (GAGAL)
 }
@@ -231,9 +237,9 @@ func checkReportLine(rec []string, problem func(col int, code, format string, ar
 		problem(col, code, format, args...)
 	}
 	var refOK bool
-	l.cycleID, l.familyID, refOK = program.ParseReference(rec[0])
-	if !refOK || program.Reference(l.cycleID, l.familyID) != rec[0] {
-		bad(0, "REFERENSI_TIDAK_VALID", "referensi harus <siklus>-<keluarga> seperti pada file pembayaran, mis. 12-3400187")
+	l.cycleID, l.familyID, l.reissue, refOK = ParseReference(rec[0])
+	if !refOK {
+		bad(0, "REFERENSI_TIDAK_VALID", "referensi harus <siklus>-<keluarga>, atau <siklus>-<keluarga>-U<n> untuk pembayaran ulang, seperti pada file pembayaran, mis. 12-3400187")
 	}
 	switch {
 	case rec[1] == "":

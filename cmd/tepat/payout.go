@@ -151,7 +151,7 @@ func (app *App) payoutCmd() *cobra.Command {
 	}
 	report.Flags().StringVar(&bank, "bank", "", "the bank that sent the report")
 	report.MarkFlagRequired("bank")
-	cmd.AddCommand(export, report)
+	cmd.AddCommand(export, report, app.reissueCmd(), app.returnsCmd())
 	return cmd
 }
 

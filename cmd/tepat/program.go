@@ -224,7 +224,7 @@ func (app *App) cycleCmd() *cobra.Command {
 		step("generate", "Work out the cycle's entitlements from its snapshot (DRAFT or GENERATED; role pusat)", program.GenerateCycle),
 		step("approve", "Approve a GENERATED cycle (role pusat, not who generated it; within the budget)", program.ApproveCycle),
 		step("cancel", "Cancel a cycle that is not yet disbursing (role pusat)", program.CancelCycle),
-		step("close", "Close a DISBURSING cycle (role pusat)", program.CloseCycle),
+		step("close", "Close a DISBURSING cycle once every payout outcome is final in its stored reconciliation (role pusat)", payout.CloseCycle),
 		show, list, export)
 	return cmd
 }
