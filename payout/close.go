@@ -103,31 +103,30 @@ func CheckClose(ctx context.Context, d *db.DB, id int64) (Closure, error) {
 // program.CloseCycle) once CheckClose finds every outcome final, and
 // refuses with SIKLUS_BELUM_TUNTAS naming what is not. A cycle that pays
 // goods, not money, has no bank payouts and closes on program's rules
-// alone. The check and the closing are two transactions: a re-issue made
-// by another pusat user between them would be left pending on a closed
-// cycle (its report still loads and reconciles).
+// alone. The check and the closing are one transaction holding the
+// cycle's row (program.CloseInTx), so a re-issue, which takes the same
+// row, cannot slip in between.
 func CloseCycle(ctx context.Context, d *db.DB, id int64) (program.Cycle, error) {
 	if err := auth.Require(tepat.ActorFrom(ctx), auth.PermProgramManage); err != nil {
 		return program.Cycle{}, err
 	}
-	err := d.InReadTx(ctx, func(tx *db.Tx) error {
-		c, err := readCycle(ctx, tx, id, false)
-		if err != nil {
-			return err
-		}
-		if err := needState(c, "penutupan", program.StateDisbursing); err != nil || c.Quantity > 0 {
-			return err
-		}
-		cl, err := checkClose(ctx, tx, c)
-		if err != nil {
-			return err
-		}
-		return cl.err()
+	var closed program.Cycle
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		closed, err = program.CloseInTx(ctx, tx, id, func() error {
+			c, err := readCycle(ctx, tx, id, false)
+			if err != nil || c.Quantity > 0 {
+				return err
+			}
+			cl, err := checkClose(ctx, tx, c)
+			if err != nil {
+				return err
+			}
+			return cl.err()
+		})
+		return err
 	})
-	if err != nil {
-		return program.Cycle{}, err
-	}
-	return program.CloseCycle(ctx, d, id)
+	return closed, err
 }
 
 // checkClose counts c's outcomes in its stored reconciliation and what

@@ -378,10 +378,34 @@ func CancelCycle(ctx context.Context, d *db.DB, id int64) (Cycle, error) {
 		StateDraft, StateGenerated, StateApproved)
 }
 
-// CloseCycle closes a DISBURSING cycle (PermProgramManage): its payouts
-// are done and reconciled.
+// CloseCycle closes a DISBURSING cycle (PermProgramManage) without
+// looking at its payouts: payout.CloseCycle, which the CLI, the pages and
+// the API use, first checks that every entitlement has a final outcome.
 func CloseCycle(ctx context.Context, d *db.DB, id int64) (Cycle, error) {
 	return transition(ctx, d, id, auth.PermProgramManage, "penutupan", StateClosed, "cycle.close", "ended", StateDisbursing)
+}
+
+// CloseInTx closes a DISBURSING cycle inside tx for a caller that checks,
+// in the same transaction, that its payouts are done (payout.CloseCycle):
+// it takes the cycle's row, checks the state, runs check, and closes only
+// if check returns nil, so nothing that needs the cycle's row (a re-issue,
+// another close) can come between the check and the close. The caller
+// checks permissions.
+func CloseInTx(ctx context.Context, tx *db.Tx, id int64, check func() error) (Cycle, error) {
+	c, err := getCycle(ctx, tx, id, true)
+	if err != nil {
+		return Cycle{}, err
+	}
+	if c.State != StateDisbursing {
+		return Cycle{}, errState(c, "penutupan", StateDisbursing)
+	}
+	if err := check(); err != nil {
+		return Cycle{}, err
+	}
+	if err := setState(ctx, tx, c, StateClosed, "cycle.close", "ended"); err != nil {
+		return Cycle{}, err
+	}
+	return getCycle(ctx, tx, id, false)
 }
 
 // StartDisbursing moves an APPROVED cycle to DISBURSING inside tx; a

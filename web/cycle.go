@@ -12,6 +12,7 @@ import (
 	"tepat"
 	"tepat/auth"
 	"tepat/db"
+	"tepat/payout"
 	"tepat/program"
 )
 
@@ -145,7 +146,7 @@ func (s *Server) apiCancelCycle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCloseCycle(w http.ResponseWriter, r *http.Request) {
-	s.apiCycleStep(w, r, auth.PermProgramManage, program.CloseCycle)
+	s.apiCycleStep(w, r, auth.PermProgramManage, payout.CloseCycle)
 }
 
 func (s *Server) apiCycleStep(w http.ResponseWriter, r *http.Request, perm auth.Permission, step cycleStepFunc) {

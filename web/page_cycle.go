@@ -7,6 +7,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/payout"
 	"tepat/program"
 	"tepat/registry"
 )
@@ -177,7 +178,7 @@ func (s *Server) postCancelCycle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postCloseCycle(w http.ResponseWriter, r *http.Request) {
-	s.postCycleStep(w, r, auth.PermProgramManage, program.CloseCycle)
+	s.postCycleStep(w, r, auth.PermProgramManage, payout.CloseCycle)
 }
 
 // postCycleStep takes a step from the cycle page's buttons (CSRF is
