@@ -69,7 +69,7 @@ func (app *App) loadDemo(ctx context.Context, d *db.DB) error {
 	if err := loadDemoWorkflow(ctx, d); err != nil {
 		return err
 	}
-	if err := loadDemoPrograms(ctx, d); err != nil {
+	if err := loadDemoPrograms(ctx, d, dir); err != nil {
 		return err
 	}
 	app.logger.Info("demo registry loaded", "families", families, "persons", persons, "possible_duplicates", dups)

@@ -12,13 +12,14 @@ import (
 )
 
 // loadDemoPrograms applies the shipped catalogs and leaves cycles in every
-// state a user meets: PKH 2019 tahap III closed and tahap IV approved (from
-// snapshot 2019-10), BPNT November generated and waiting for approval, with
-// a quota in 32.01 that puts families on the reserve list, Rastra
-// November a draft, and a cancelled KIP cycle. Budgets are set so that
+// state a user meets: PKH 2019 tahap III paid, reconciled and closed, and
+// tahap IV approved (from snapshot 2019-10), BPNT October disbursing with
+// a partial bank report full of findings, BPNT November generated and
+// waiting for approval, with a quota in 32.01 that puts families on the
+// reserve list, Rastra November a draft, and a cancelled KIP cycle. Budgets are set so that
 // the budget page shows room left. The system actor generates, the demo
 // pusat user approves: two people.
-func loadDemoPrograms(ctx context.Context, d *db.DB) error {
+func loadDemoPrograms(ctx context.Context, d *db.DB, dir string) error {
 	sys := tepat.WithActor(ctx, tepat.System)
 	u, err := auth.New(d).LookupUser(ctx, "pusat")
 	if err != nil {
@@ -56,17 +57,10 @@ func loadDemoPrograms(ctx context.Context, d *db.DB) error {
 		if _, err := program.SetBudget(sys, d, code, 2019, roundUp(c.Amount*int64(periodsLeft(code, period))*11/10)); err != nil {
 			return c, err
 		}
-		if c, err = program.ApproveCycle(pusat, d, c.ID); err != nil || to == program.StateApproved {
-			return c, err
-		}
-		if err := d.InTx(sys, func(tx *db.Tx) error { _, err := program.StartDisbursing(sys, tx, c.ID); return err }); err != nil {
-			return c, err
-		}
-		if to == program.StateDisbursing {
-			return c, nil
-		}
-		return program.CloseCycle(sys, d, c.ID)
+		// Disbursing and closed cycles go through payouts (below).
+		return program.ApproveCycle(pusat, d, c.ID)
 	}
+	var closed, open []int64
 	for _, s := range []struct {
 		code   string
 		period int
@@ -80,11 +74,18 @@ func loadDemoPrograms(ctx context.Context, d *db.DB) error {
 		{"RASTRA", 11, "2019-11", program.StateDraft},
 		{"KIP", 1, "2019-10", program.StateCancelled},
 	} {
-		if _, err := step(s.code, s.period, s.snap, s.to); err != nil {
+		c, err := step(s.code, s.period, s.snap, s.to)
+		if err != nil {
 			return fmt.Errorf("demo cycle %s %d: %w", s.code, s.period, err)
 		}
+		switch s.to {
+		case program.StateClosed:
+			closed = append(closed, c.ID)
+		case program.StateDisbursing:
+			open = append(open, c.ID)
+		}
 	}
-	return nil
+	return loadDemoPayouts(ctx, d, dir, closed, open)
 }
 
 // periodsLeft is how many periods of the year a demo budget covers from
