@@ -302,3 +302,51 @@ func writeFile(ctx context.Context, d *db.DB, sink Sink, cycleID int64, bank, qu
 	})
 	return mf, err
 }
+
+// Download writes one file of a cycle's recorded export to w: a bank's
+// payout file, the file of families without an account, or the manifest,
+// byte for byte what Export wrote. It never makes the first export: the
+// cycle must have been exported (BELUM_DIEKSPOR) and be DISBURSING or
+// CLOSED. Pusat (PermPayoutManage) may download any file; a bank user
+// (PermPayoutReport) only their own bank's file and the manifest, which
+// holds counts and totals, no personal data. Audited as data.export.
+func Download(ctx context.Context, d *db.DB, cycleID int64, name string, w io.Writer) error {
+	a := tepat.ActorFrom(ctx)
+	if !auth.Can(a, auth.PermPayoutManage) {
+		if err := auth.Require(a, auth.PermPayoutReport); err != nil {
+			return err
+		}
+		if a.Bank == "" || name != FileName(cycleID, a.Bank) && name != ManifestName {
+			return tepat.Reasonf(tepat.EFORBIDDEN, "TIDAK_BERWENANG", "pengguna bank hanya dapat mengunduh file pembayaran banknya sendiri dan manifest")
+		}
+	}
+	c, err := readCycle(ctx, d, cycleID, false)
+	if err != nil {
+		return err
+	}
+	if err := needState(c, "unduhan file pembayaran", program.StateDisbursing, program.StateClosed); err != nil {
+		return err
+	}
+	m, err := readBatch(ctx, d, c)
+	if tepat.ErrorCode(err) == tepat.ENOTFOUND {
+		return tepat.Reasonf(tepat.ENOTFOUND, "BELUM_DIEKSPOR", "siklus %d belum diekspor", cycleID)
+	} else if err != nil {
+		return err
+	}
+	found := false
+	files, err := writeFiles(ctx, d, c, m, func(n string, fill func(io.Writer) error) error {
+		if n != name {
+			return fill(io.Discard)
+		}
+		found = true
+		return fill(w)
+	})
+	if err == nil && !found {
+		return tepat.Reasonf(tepat.ENOTFOUND, "FILE_PEMBAYARAN_TIDAK_DITEMUKAN", "ekspor siklus %d tidak memiliki file %s", cycleID, name)
+	}
+	summary := fmt.Sprintf("unduhan file pembayaran siklus %d: %s", c.ID, name)
+	if err != nil {
+		summary = fmt.Sprintf("unduhan file pembayaran siklus %d: %s terputus (%d file)", c.ID, name, len(files))
+	}
+	return auditExport(ctx, d, fmt.Sprintf("cycle:%d", c.ID), summary, err)
+}

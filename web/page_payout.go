@@ -53,6 +53,7 @@ type payoutsPage struct {
 type payoutCycle struct {
 	program.Cycle
 	Export, Reconcile bool
+	BankFile          string // a bank user's own payout file of an exported cycle
 }
 
 // refusedFile is a bank file refused by payout, with its problems.
@@ -104,9 +105,13 @@ func (s *Server) showPayouts(w http.ResponseWriter, r *http.Request, status int,
 			p.More = true
 			break
 		}
-		p.Cycles = append(p.Cycles, payoutCycle{Cycle: c,
+		pc := payoutCycle{Cycle: c,
 			Export:    p.CanExport && st != program.StateClosed,
-			Reconcile: p.CanRecon && st != program.StateApproved})
+			Reconcile: p.CanRecon && st != program.StateApproved}
+		if a.Role == tepat.RoleBank && a.Bank != "" && st != program.StateApproved {
+			pc.BankFile = payout.FileName(c.ID, a.Bank)
+		}
+		p.Cycles = append(p.Cycles, pc)
 	}
 	if a.Role == tepat.RoleBank {
 		p.OwnBank, p.Banks = a.Bank, []string{a.Bank}

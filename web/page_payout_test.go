@@ -211,8 +211,17 @@ func TestPayoutPages(t *testing.T) {
 			if resp, body := pusat.b.do("POST", "/siklus/"+cy+"/pembayaran/"+m.Files[0].Name, url.Values{}); resp.StatusCode != 403 || !strings.Contains(body, "CSRF_TIDAK_VALID") {
 				t.Fatalf("without CSRF: %d", resp.StatusCode)
 			}
-			if resp, _ := bank.b.do("POST", "/siklus/"+cy+"/pembayaran/"+m.Files[0].Name, url.Values{"csrf": {bank.csrf}}); resp.StatusCode != 403 {
-				t.Fatalf("bank: %d", resp.StatusCode)
+			for _, f := range m.Files {
+				want := 403 // another bank's file, or the families without an account
+				if f.Name == cy+"-BRI.csv" {
+					want = 200
+				}
+				if resp, _ := bank.b.do("POST", "/siklus/"+cy+"/pembayaran/"+f.Name, url.Values{"csrf": {bank.csrf}}); resp.StatusCode != want {
+					t.Fatalf("bank, %s: %d, want %d", f.Name, resp.StatusCode, want)
+				}
+			}
+			if _, body := bank.b.do("GET", "/penyaluran", nil); !strings.Contains(body, `action="/siklus/`+cy+`/pembayaran/`+cy+`-BRI.csv"`) || strings.Contains(body, cy+"-BNI.csv") {
+				t.Fatalf("bank's page offers no download of its own file: %s", body)
 			}
 			if resp, _ := bank.b.do("POST", "/siklus/"+cy+"/pembayaran", url.Values{"csrf": {bank.csrf}}); resp.StatusCode != 403 {
 				t.Fatalf("bank export: %d", resp.StatusCode)

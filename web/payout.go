@@ -19,7 +19,6 @@ import (
 	"tepat"
 	"tepat/auth"
 	"tepat/payout"
-	"tepat/program"
 )
 
 // Payouts through the Himbara banks — bank routes, KKS accounts, payout
@@ -185,14 +184,12 @@ func payoutFileOf(id int64, name string) bool {
 	return false
 }
 
-// downloadPayoutFile streams one file of a cycle's payout export, by
-// running the export again with a sink that keeps only that file: an
-// export repeated gives the same bytes, and payout audits each run. Only a
-// cycle already exported (DISBURSING) is read this way, so that a download
-// — a GET on the API — never makes the first export, which changes the
-// cycle; a CLOSED cycle is refused by payout.Export itself.
+// downloadPayoutFile streams one file of a cycle's recorded payout export
+// (payout.Download): pusat any file, a bank user their own bank's file and
+// the manifest. A download never makes the first export, which changes
+// the cycle.
 func (s *Server) downloadPayoutFile(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermPayoutManage); !ok {
+	if _, ok := s.need(w, r, auth.PermPayoutReport); !ok {
 		return
 	}
 	id, err := cycleIDOf(r)
@@ -205,33 +202,13 @@ func (s *Server) downloadPayoutFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoPayoutFile)
 		return
 	}
-	c, err := program.GetCycle(r.Context(), s.DB, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if c.State == program.StateApproved {
-		s.writeError(w, r, tepat.Reasonf(tepat.ECONFLICT, "STATUS_SIKLUS_TIDAK_SESUAI",
-			"siklus %d berstatus %s: file pembayarannya dapat diunduh setelah diekspor", c.ID, c.State))
-		return
-	}
 	ctype := "text/csv; charset=utf-8"
 	if name == payout.ManifestName {
 		ctype = "application/json"
 	}
 	s.extendDeadline(w, r)
 	dl := newDownload(w, name, ctype)
-	_, err = payout.Export(r.Context(), s.DB, id, func(n string, fill func(io.Writer) error) error {
-		if n != name {
-			return fill(io.Discard)
-		}
-		return fill(dl)
-	})
-	if err == nil && !dl.started {
-		// The export has no such file: no payments to that bank.
-		s.writeError(w, r, errNoPayoutFile)
-		return
-	}
+	err = payout.Download(r.Context(), s.DB, id, name, dl)
 	s.finishDownload(w, r, dl, err, "payout file")
 }
 

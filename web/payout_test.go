@@ -328,9 +328,8 @@ func TestPayoutAPI(t *testing.T) {
 				status            int
 				code              string
 			}{
-				// payout.Export is for pusat alone (payout.manage): a
-				// bank user cannot read even their own file yet.
-				{"BankOwnFile", cy + "-BRI.csv", tok["bankbri"], 403, "TIDAK_BERWENANG"},
+				// A bank user reads their own bank's file and the
+				// manifest (below), never another bank's.
 				{"BankOtherFile", cy + "-BNI.csv", tok["bankbri"], 403, "TIDAK_BERWENANG"},
 				{"Dinsos", "manifest.json", tok["dinsos1"], 403, "TIDAK_BERWENANG"},
 				{"NoPayments", cy + "-BTN.csv", tok["pusat1"], 404, "FILE_PEMBAYARAN_TIDAK_DITEMUKAN"},
@@ -339,6 +338,18 @@ func TestPayoutAPI(t *testing.T) {
 			} {
 				resp, body := call(t, b, "GET", "/api/v1/cycles/"+cy+"/payouts/"+tc.file, tc.token, "", "")
 				wantProblem(t, tc.name, resp.StatusCode, body, tc.status, tc.code)
+			}
+			for _, f := range m.Files {
+				if f.Bank != "BRI" {
+					continue
+				}
+				resp, body := call(t, b, "GET", "/api/v1/cycles/"+cy+"/payouts/"+f.Name, tok["bankbri"], "", "")
+				if resp.StatusCode != 200 || sha(body) != f.SHA256 {
+					t.Fatalf("bank's own %s: %d %s", f.Name, resp.StatusCode, body)
+				}
+			}
+			if resp, body := call(t, b, "GET", "/api/v1/cycles/"+cy+"/payouts/manifest.json", tok["bankbri"], "", ""); resp.StatusCode != 200 || !strings.Contains(body, `"files"`) {
+				t.Fatalf("bank's manifest: %d %s", resp.StatusCode, body)
 			}
 			if len(briFile) < 4 {
 				t.Fatalf("BRI file too short for the report test: %v", briFile)
