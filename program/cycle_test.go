@@ -417,6 +417,14 @@ func TestSummaryAndExportAreScoped(t *testing.T) {
 		if err != nil || len(s2.Provinces) != 1 || s2.Provinces[0].Code != "33" || s2.Families != s.Provinces[1].Families {
 			t.Fatalf("%+v %v", s2, err)
 		}
+		// The head is the living KEPALA, else the living member with the
+		// lowest NIK.
+		var wrongHead int
+		if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM entitlement e WHERE e.cycle_id = $1 AND e.head_nik <> COALESCE(
+				(SELECT MIN(p.nik) FROM person p WHERE p.family_id = e.family_id AND p.ver_to IS NULL AND p.status = 'HIDUP' AND p.hubungan = 'KEPALA'),
+				(SELECT MIN(p.nik) FROM person p WHERE p.family_id = e.family_id AND p.ver_to IS NULL AND p.status = 'HIDUP'))`, c.ID).Scan(&wrongHead); err != nil || wrongHead != 0 {
+			t.Fatalf("%d entitlements name another head: %v", wrongHead, err)
+		}
 		var lines []program.Line
 		n, err := program.Export(dinsos, d, c.ID, func(l program.Line) error { lines = append(lines, l); return nil })
 		if err != nil || n != s2.Families || len(lines) != int(n) {

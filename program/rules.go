@@ -256,7 +256,10 @@ func (p Program) plan(period, ref int, quals bool, window string) plan {
 	} else {
 		agg.WriteString(", 0 AS quals")
 	}
-	agg.WriteString(", COALESCE(MAX(CASE WHEN p.hubungan = 'KEPALA' THEN p.nik END), MIN(p.nik)) AS head_nik")
+	// The head's NIK: the living KEPALA, else the living member with the
+	// lowest NIK — one aggregate over NIK + 10^16 for non-heads (NIKs have
+	// 16 digits), cheaper than a CASE and a second aggregate.
+	agg.WriteString(", MIN(CAST(p.hubungan <> 'KEPALA' AS INTEGER) * 10000000000000000 + p.nik) % 10000000000000000 AS head_nik")
 	agg.WriteString("\n FROM person p WHERE p.status = 'HIDUP' AND p.ver_from <= $1 AND (p.ver_to IS NULL OR p.ver_to > $1)")
 	if window != "" {
 		agg.WriteString(" AND " + fmt.Sprintf(window, "p.family_id"))
