@@ -49,7 +49,8 @@ func Migrations() []Migration {
 	return out
 }
 
-// expand spells the few types the engines name differently.
+// expand spells the few types and table options the engines name
+// differently.
 func expand(e Engine, s string) string {
 	var r *strings.Replacer
 	if e == Postgres {
@@ -58,6 +59,7 @@ func expand(e Engine, s string) string {
 			"{{time}}", "TIMESTAMPTZ",
 			"{{blob}}", "BYTEA",
 			"{{bool}}", "BOOLEAN",
+			"{{clustered}}", "",
 		)
 	} else {
 		r = strings.NewReplacer(
@@ -65,6 +67,9 @@ func expand(e Engine, s string) string {
 			"{{time}}", "TIMESTAMP",
 			"{{blob}}", "BLOB",
 			"{{bool}}", "BOOLEAN",
+			// A table read and written by its primary key keeps its rows
+			// in that key's B-tree: one tree to write instead of two.
+			"{{clustered}}", "WITHOUT ROWID",
 		)
 	}
 	return r.Replace(s)

@@ -46,7 +46,7 @@ func cube(ctx context.Context, d *db.DB, snapVersion int64, p Program, period, r
 	if tepat.ErrorCode(db.Translate(err)) != tepat.ENOTFOUND {
 		return 0, err
 	}
-	pl := p.plan(period, ref, true, "")
+	pl := p.plan(period, ref, true, false, "")
 	err = d.InTx(ctx, func(tx *db.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO preview_cube (key, snapshot_version, groups, created_at, used_at) VALUES ($1, $2, 0, $3, $3) RETURNING id`,
 			key, snapVersion, now).Scan(&id); err != nil {

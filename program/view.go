@@ -249,7 +249,7 @@ func PreviewProgram(ctx context.Context, d *db.DB, r PreviewRequest) (Preview, e
 	}
 	out := Preview{Program: p.Code, Year: p.Year, ProgramVersion: v.Version, Period: r.Period, Snapshot: snap.Label,
 		ReferenceDate: formatDate(ref), Eligibility: p.Eligibility, Provinces: []Area{}, Samples: []Sample{}}
-	pl := p.plan(r.Period, ref, false, "")
+	pl := p.plan(r.Period, ref, false, false, "")
 	var areas []Area
 	var total Area
 	if cubeAnswers(append(pl.elig.Regions(), a.Regions...)...) {

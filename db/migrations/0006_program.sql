@@ -89,4 +89,4 @@ CREATE TABLE entitlement (
 	paid       BIGINT NOT NULL, -- paid components: 8-bit counts in the order of program.Components
 	reserve    INTEGER NOT NULL, -- 0: entitled; n > 0: n-th on the reserve list
 	PRIMARY KEY (cycle_id, family_id)
-);
+) {{clustered}};

@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -162,4 +163,40 @@ func (n *node) operand(b *strings.Builder, need int) {
 	b.WriteString("(")
 	n.format(b)
 	b.WriteString(")")
+}
+
+// ConjunctSQL returns the SQL of the top-level conjuncts of e (the terms
+// of its outermost chain of &&, or e itself) that use no identifier
+// outside only, joined with AND; "" when there is none. Such a condition
+// is implied by e, so a caller may filter with it early (for instance on
+// the family's decile before reading its members) without changing the
+// result. col and village are as for SQL.
+func (e *Expr) ConjunctSQL(only []string, col func(ident string) string, village string) string {
+	var terms []string
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.kind == kBinary && n.op == "&&" {
+			walk(n.x)
+			walk(n.y)
+			return
+		}
+		if n.uses(only) {
+			var b strings.Builder
+			n.sql(&b, col, village)
+			terms = append(terms, b.String())
+		}
+	}
+	walk(e.root)
+	return strings.Join(terms, " AND ")
+}
+
+// uses reports whether every identifier under n is in only.
+func (n *node) uses(only []string) bool {
+	if n == nil {
+		return true
+	}
+	if n.kind == kIdent && !slices.Contains(only, n.name) {
+		return false
+	}
+	return n.x.uses(only) && n.y.uses(only)
 }
