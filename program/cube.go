@@ -61,6 +61,7 @@ func cube(ctx context.Context, d *db.DB, snapVersion int64, p Program, period, r
 					SELECT f.village / 1000000 AS regency, f.desil, m.f_members, m.best, m.quals`+pl.paidColumns()+`
 					FROM family f JOIN (`+pl.agg+`) m ON m.family_id = f.id
 					WHERE f.ver_from <= $1 AND (f.ver_to IS NULL OR f.ver_to > $1)
+					`+fence(tx.Engine())+`
 				) x
 			) y GROUP BY regency, desil, f_members, best, quals`, snapVersion, id); err != nil {
 			return fmt.Errorf("preview cube: %w", err)

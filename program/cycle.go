@@ -279,7 +279,7 @@ func GenerateCycle(ctx context.Context, d *db.DB, id int64) (Cycle, error) {
 			return err
 		}
 		ref := parseRef(c.ReferenceDate)
-		sel := v.Program.entitlementSelect(c.Period, ref, "")
+		sel := v.Program.entitlementSelect(c.Period, ref, "", tx.Engine())
 		if _, err := tx.Exec(ctx, `INSERT INTO entitlement (cycle_id, family_id, no_kk, village, desil, members, head_nik, amount, quantity, paid, reserve)
 			SELECT $2, family_id, no_kk, village, desil, members, head_nik, amount, quantity, paid, 0 FROM (`+sel+`) s`,
 			c.SnapshotVersion, id); err != nil {

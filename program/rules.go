@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"tepat/db"
 	"tepat/household"
 	"tepat/program/expr"
 )
@@ -237,7 +238,11 @@ func (p Program) plan(period, ref int, quals, prefilter bool, window string) pla
 		ranked = Components
 	}
 	var best strings.Builder
-	best.WriteString("CASE")
+	// Most people (adults out of school, not pregnant, not disabled, not
+	// old) qualify for nothing: one cheap test settles them before the
+	// chain below tries each component.
+	fmt.Fprintf(&best, "CASE WHEN p.sekolah = 'TIDAK' AND p.hamil = FALSE AND p.disabilitas_berat = FALSE AND p.tanggal_lahir > %d AND p.tanggal_lahir <= %d THEN 0",
+		ref-b.ElderlyMinAge()*10000, ref-(b.AUDMaxAge()+1)*10000)
 	for i, c := range ranked {
 		fmt.Fprintf(&best, " WHEN %s THEN %d", b.sqlCond(c, ref), int64(1)<<(packBits*i))
 	}
@@ -381,7 +386,13 @@ func (pl plan) paidColumns() string {
 // registry's living persons once, grouped by family, joined to their
 // family (see plan). window, if not empty, is a format with one %s for a
 // family id column that limits the families read (e.g. "%s BETWEEN $2 AND $3").
-func (p Program) entitlementSelect(period, ref int, window string) string {
+//
+// The per-family columns are worked out in an inner query that the
+// engine must not merge into the outer one (fence): merged, every use of
+// a column recomputes its expression, and the amount and the paid
+// components use each capped count several times (SQLite then spends a
+// tenth more on the whole statement).
+func (p Program) entitlementSelect(period, ref int, window string, engine db.Engine) string {
 	pl := p.plan(period, ref, false, true, window)
 	var q strings.Builder
 	fmt.Fprintf(&q, "SELECT family_id, no_kk, village, desil, members, head_nik, %s AS amount, %s AS quantity, %s AS paid FROM (\n", pl.amount, pl.qty, pl.comps)
@@ -391,7 +402,7 @@ func (p Program) entitlementSelect(period, ref int, window string) string {
 	if window != "" {
 		q.WriteString(" AND " + fmt.Sprintf(window, "f.id"))
 	}
-	q.WriteString("\n) e")
+	q.WriteString("\n" + fence(engine) + ") e")
 	return q.String()
 }
 
@@ -408,4 +419,13 @@ func PaidText(paid int64) string {
 		}
 	}
 	return b.String()
+}
+
+// fence is what keeps a subquery from being merged into the query around
+// it: LIMIT -1 on SQLite, OFFSET 0 on PostgreSQL (neither limits rows).
+func fence(e db.Engine) string {
+	if e == db.Postgres {
+		return "OFFSET 0"
+	}
+	return "LIMIT -1"
 }

@@ -276,7 +276,7 @@ func PreviewProgram(ctx context.Context, d *db.DB, r PreviewRequest) (Preview, e
 			return Preview{}, err
 		}
 		areas, total, err = scanAreas(ctx, d, `SELECT e.village / 100000000, COUNT(*), SUM(e.members), SUM(e.amount), SUM(e.quantity), 0
-			FROM (`+p.entitlementSelect(r.Period, ref, "")+`) e WHERE `+scope+` GROUP BY e.village / 100000000 ORDER BY 1`, append([]any{snap.Version}, args...)...)
+			FROM (`+p.entitlementSelect(r.Period, ref, "", d.Engine())+`) e WHERE `+scope+` GROUP BY e.village / 100000000 ORDER BY 1`, append([]any{snap.Version}, args...)...)
 		if err != nil {
 			return Preview{}, fmt.Errorf("preview %s: %w", p.Code, err)
 		}
@@ -307,7 +307,7 @@ func samples(ctx context.Context, d *db.DB, a *tepat.Actor, p Program, period, r
 	if err != nil {
 		return nil, err
 	}
-	sel := p.entitlementSelect(period, ref, "%s >= $2 AND %[1]s < $3")
+	sel := p.entitlementSelect(period, ref, "%s >= $2 AND %[1]s < $3", d.Engine())
 	out := []Sample{}
 	for lo := int64(0); lo <= maxID && len(out) < PreviewSamples; lo += sampleWindow {
 		rows, err := d.Query(ctx, `SELECT e.family_id, e.no_kk, e.village, e.desil, e.members, e.amount, e.quantity, e.paid
