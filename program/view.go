@@ -394,9 +394,12 @@ func FamilyEntitlements(ctx context.Context, d *db.DB, familyID int64) ([]Family
 	if err := auth.Require(tepat.ActorFrom(ctx), auth.PermRegistryRead); err != nil {
 		return nil, err
 	}
+	// One probe of entitlement's primary key per cycle: an index on
+	// family_id would make every generation rewrite it from end to end (a
+	// new entry beside each family's older ones).
 	rows, err := d.Query(ctx, `SELECT c.id, c.program, c.year, c.period, c.state, e.amount, e.quantity, e.paid, e.reserve
-		FROM entitlement e JOIN cycle c ON c.id = e.cycle_id
-		WHERE e.family_id = $1 ORDER BY c.id DESC LIMIT 100`, familyID)
+		FROM cycle c JOIN entitlement e ON e.cycle_id = c.id AND e.family_id = $1
+		ORDER BY c.id DESC LIMIT 100`, familyID)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,3 @@ CREATE TABLE preview_cube_row (
 	quantity BIGINT NOT NULL
 );
 CREATE INDEX preview_cube_row_cube ON preview_cube_row (cube_id);
-
--- A family's entitlements across cycles (the family page).
-CREATE INDEX entitlement_family ON entitlement (family_id);
