@@ -275,6 +275,9 @@ func (p Program) plan(period, ref int, quals, prefilter bool, window string) pla
 		// PKH's "desil <= 4 && …" that skips six persons in ten.
 		f := e.ConjunctSQL([]string{"desil"}, func(string) string { return "f2.desil" }, "f2.village")
 		if f != "" {
+			if window != "" {
+				f += " AND " + fmt.Sprintf(window, "f2.id")
+			}
 			agg.WriteString(" AND p.family_id IN (SELECT f2.id FROM family f2 WHERE f2.ver_from <= $1 AND (f2.ver_to IS NULL OR f2.ver_to > $1) AND " + f + ")")
 		}
 	}
