@@ -222,9 +222,9 @@ func TestConjunctSQL(t *testing.T) {
 		"desil <= 4 && components > 0":                        "(f.desil <= 4)",
 		"components > 0 && (desil <= 4 && in_region(\"32\"))": "(f.desil <= 4) AND (v BETWEEN 3200000000 AND 3299999999)",
 		"desil <= 4 || components > 0":                        "",
-		"!(desil > 4)":                                         "(NOT (f.desil > 4))",
-		"sd > 0":                                               "",
-		"desil + members < 9 && desil > 1":                     "(f.desil > 1)",
+		"!(desil > 4)":                                        "(NOT (f.desil > 4))",
+		"sd > 0":                                              "",
+		"desil + members < 9 && desil > 1":                    "(f.desil > 1)",
 	} {
 		e, err := expr.Parse(src, []string{"desil", "members", "components", "sd"})
 		if err != nil {
