@@ -221,7 +221,7 @@ func writeFiles(ctx context.Context, d *db.DB, c cycle, m Manifest, sink Sink) (
 		if !banks[bank] {
 			continue
 		}
-		f, err := writeFile(ctx, d, sink, c.ID, bank, `SELECT p.family_id, p.nomor_rekening, e.head_nik, COALESCE(n.nama, ''), p.amount
+		f, err := writePayoutFile(ctx, d, sink, ManifestFile{Name: FileName(c.ID, bank), Bank: bank}, `SELECT p.reference, p.nomor_rekening, e.head_nik, COALESCE(n.nama, ''), p.amount
 			FROM payout p JOIN entitlement e ON e.cycle_id = p.cycle_id AND e.family_id = p.family_id`+person+`
 			WHERE p.cycle_id = $1 AND p.bank = $3 ORDER BY p.family_id`, c.ID, c.SnapshotVersion, bank)
 		if err != nil {
@@ -231,7 +231,9 @@ func writeFiles(ctx context.Context, d *db.DB, c cycle, m Manifest, sink Sink) (
 		paid.Rows += f.Rows
 		paid.Amount += f.Amount
 	}
-	f, err := writeFile(ctx, d, sink, c.ID, WithoutAccount, `SELECT e.family_id, '', e.head_nik, COALESCE(n.nama, ''), e.amount
+	// program.Reference, spelled in SQL for families that have no payout row.
+	f, err := writePayoutFile(ctx, d, sink, ManifestFile{Name: FileName(c.ID, WithoutAccount), Bank: WithoutAccount},
+		`SELECT CAST(e.cycle_id AS TEXT) || '-' || CAST(e.family_id AS TEXT), '', e.head_nik, COALESCE(n.nama, ''), e.amount
 		FROM entitlement e`+person+`
 		WHERE e.cycle_id = $1 AND e.reserve = 0
 			AND NOT EXISTS (SELECT 1 FROM payout p WHERE p.cycle_id = e.cycle_id AND p.family_id = e.family_id)
@@ -261,11 +263,10 @@ func writeFiles(ctx context.Context, d *db.DB, c cycle, m Manifest, sink Sink) (
 	return files, err
 }
 
-// writeFile writes the payout file of a cycle for bank (or WithoutAccount)
-// through sink from query, whose rows are (family id, account number,
-// head's NIK, head's name, amount), counting and hashing what it writes.
-func writeFile(ctx context.Context, d *db.DB, sink Sink, cycleID int64, bank, query string, args ...any) (ManifestFile, error) {
-	mf := ManifestFile{Name: FileName(cycleID, bank), Bank: bank}
+// writePayoutFile writes one payout file (mf names it) through sink from
+// query, whose rows are (reference, account number, head's NIK, head's
+// name, amount), counting and hashing what it writes.
+func writePayoutFile(ctx context.Context, d *db.DB, sink Sink, mf ManifestFile, query string, args ...any) (ManifestFile, error) {
 	err := sink(mf.Name, func(w io.Writer) error {
 		mf.Rows, mf.Amount = 0, 0
 		h := sha256.New()
@@ -279,12 +280,12 @@ func writeFile(ctx context.Context, d *db.DB, sink Sink, cycleID int64, bank, qu
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var fam, head, amount int64
-			var account, nama string
-			if err := rows.Scan(&fam, &account, &head, &nama, &amount); err != nil {
+			var head, amount int64
+			var ref, account, nama string
+			if err := rows.Scan(&ref, &account, &head, &nama, &amount); err != nil {
 				return err
 			}
-			if err := cw.Write([]string{program.Reference(cycleID, fam), account, strconv.FormatInt(head, 10), nama, strconv.FormatInt(amount, 10)}); err != nil {
+			if err := cw.Write([]string{ref, account, strconv.FormatInt(head, 10), nama, strconv.FormatInt(amount, 10)}); err != nil {
 				return err
 			}
 			mf.Rows++

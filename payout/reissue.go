@@ -2,9 +2,6 @@ package payout
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -370,7 +367,7 @@ func writeReissueFiles(ctx context.Context, d *db.DB, c cycle, m ReissueManifest
 		if !banks[bank] {
 			continue
 		}
-		f, err := writeReissueFile(ctx, d, sink, ManifestFile{Name: ReissueFileName(c.ID, m.Batch, bank), Bank: bank},
+		f, err := writePayoutFile(ctx, d, sink, ManifestFile{Name: ReissueFileName(c.ID, m.Batch, bank), Bank: bank},
 			`SELECT u.reference, u.nomor_rekening, e.head_nik, COALESCE(n.nama, ''), u.amount
 			FROM payout_reissue u JOIN entitlement e ON e.cycle_id = u.cycle_id AND e.family_id = u.family_id
 			LEFT JOIN person n ON n.family_id = e.family_id AND n.nik = e.head_nik
@@ -398,47 +395,6 @@ func writeReissueFiles(ctx context.Context, d *db.DB, c cycle, m ReissueManifest
 		return err
 	})
 	return files, err
-}
-
-// writeReissueFile writes one payout file through sink from query, whose
-// rows are (reference, account number, head's NIK, head's name, amount),
-// counting and hashing what it writes.
-func writeReissueFile(ctx context.Context, d *db.DB, sink Sink, mf ManifestFile, query string, args ...any) (ManifestFile, error) {
-	err := sink(mf.Name, func(w io.Writer) error {
-		mf.Rows, mf.Amount = 0, 0
-		h := sha256.New()
-		cw := csv.NewWriter(io.MultiWriter(w, h))
-		if err := cw.Write(PayoutHeader); err != nil {
-			return err
-		}
-		rows, err := d.Query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var head, amount int64
-			var ref, account, nama string
-			if err := rows.Scan(&ref, &account, &head, &nama, &amount); err != nil {
-				return err
-			}
-			if err := cw.Write([]string{ref, account, strconv.FormatInt(head, 10), nama, strconv.FormatInt(amount, 10)}); err != nil {
-				return err
-			}
-			mf.Rows++
-			mf.Amount += amount
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
-		mf.SHA256 = hex.EncodeToString(h.Sum(nil))
-		return nil
-	})
-	return mf, err
 }
 
 // reissued makes the scratch table recon_reissue of the latest re-issue of
