@@ -137,6 +137,7 @@ type cyclePage struct {
 	Own      bool // the viewer generated it, so someone else approves
 	Done     bool
 	Error    string
+	Closure  *payout.Closure // what stands in the way of closing, for those who may
 }
 
 func (s *Server) pageCycle(w http.ResponseWriter, r *http.Request) {
@@ -161,6 +162,10 @@ func (s *Server) showCycle(w http.ResponseWriter, r *http.Request, status int, m
 	p := &cyclePage{S: sum, Chart: chartAreas(sum.Provinces), Steps: actionsFor(a, sum.Cycle), National: a.National(),
 		Own:  sum.State == program.StateGenerated && sum.GeneratedBy == a.Username && auth.Can(a, auth.PermCycleApprove),
 		Done: r.URL.Query().Get("selesai") == "1", Error: msg}
+	if p.Closure, err = s.closureOf(r, p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	p.Title = translate(languageOf(r), "cycle.one") + " " + strconv.FormatInt(sum.ID, 10)
 	s.render(w, r, status, "cycle.html", p)
 }

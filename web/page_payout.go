@@ -259,6 +259,12 @@ type reconcilePage struct {
 	Chart    []bar // families per outcome
 	Realized int64
 	Error    string
+
+	Returns    *payout.Returns
+	Levels     []string // of the realization form
+	Formats    []string
+	CanReissue bool
+	Reissued   *payout.Reissued // the batch the re-issue button made or wrote again
 }
 
 // ChartHeight is the pixel height of the outcome chart.
@@ -268,14 +274,16 @@ func (p *reconcilePage) ChartHeight() int { return len(p.Chart)*22 + 4 }
 // runs it right away for viewers whose run stores nothing; a pusat run
 // replaces the stored outcomes, a change, so it takes the button (a post).
 func (s *Server) pageReconcile(w http.ResponseWriter, r *http.Request) {
-	s.showReconcile(w, r, false)
+	s.showReconcile(w, r, false, http.StatusOK, nil)
 }
 
 func (s *Server) postReconcile(w http.ResponseWriter, r *http.Request) {
-	s.showReconcile(w, r, true)
+	s.showReconcile(w, r, true, http.StatusOK, nil)
 }
 
-func (s *Server) showReconcile(w http.ResponseWriter, r *http.Request, run bool) {
+// showReconcile shows the reconciliation page, after running it if run;
+// re is what the re-issue button did, if it was pressed.
+func (s *Server) showReconcile(w http.ResponseWriter, r *http.Request, run bool, status int, re *reissueResult) {
 	a, ok := s.need(w, r, auth.PermPayoutReconcile)
 	if !ok {
 		return
@@ -293,7 +301,6 @@ func (s *Server) showReconcile(w http.ResponseWriter, r *http.Request, run bool)
 	p := &reconcilePage{Cycle: c, Stores: auth.Can(a, auth.PermPayoutManage),
 		Ready: c.State == program.StateDisbursing || c.State == program.StateClosed}
 	p.Title = translate(languageOf(r), "payout.recon_title") + " " + strconv.FormatInt(c.ID, 10)
-	status := http.StatusOK
 	if run || (p.Ready && !p.Stores) {
 		s.extendDeadline(w, r)
 		res, err := payout.Reconcile(r.Context(), s.DB, id, nil)
@@ -312,6 +319,12 @@ func (s *Server) showReconcile(w http.ResponseWriter, r *http.Request, run bool)
 	if p.Realized, err = payout.Realized(r.Context(), s.DB, c.Program, c.Year); err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if p.Ready {
+		if err := s.addReturns(r, a, p, re); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, "reconcile.html", p)

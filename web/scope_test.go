@@ -305,6 +305,21 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					{method: "POST", path: "/siklus/" + cy + "/rekonsiliasi", form: csrfForm(), want: gateOr(auth.PermPayoutReconcile, 409)},
 					{method: "POST", path: "/siklus/" + cy + "/pengecualian.csv", form: csrfForm(), want: gateOr(auth.PermPayoutReconcile, 409)},
 					{method: "POST", path: "/siklus/" + cy + "/pengecualian.xlsx", form: csrfForm(), want: gateOr(auth.PermPayoutReconcile, 409)},
+
+					// Re-issues, returned funds, realization and the close
+					// check. Returns and realization are figures (stats.read,
+					// every role, within the scope); re-issues and their files
+					// are pusat's, the close check program.manage's. No batch
+					// exists (404). A bank user's realization counts the
+					// payouts sent to its bank: none yet, so no province.
+					{method: "POST", path: "/api/v1/cycles/999999/reissues", api: true, want: gateOr(auth.PermPayoutManage, 404)},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/reissues/1/manifest.json", api: true, want: gateOr(auth.PermPayoutManage, 404)},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/returns", api: true, want: 200},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/realization?level=province", api: true, want: 200, shows33: a.Bank == ""},
+					{method: "GET", path: "/api/v1/cycles/" + cy + "/close-check", api: true, want: gateOr(auth.PermProgramManage, 200)},
+					{method: "POST", path: "/siklus/999999/pembayaran-ulang", form: csrfForm(), want: gateOr(auth.PermPayoutManage, 404)},
+					{method: "POST", path: "/siklus/" + cy + "/pembayaran-ulang/1/manifest.json", form: csrfForm(), want: gateOr(auth.PermPayoutManage, 404)},
+					{method: "GET", path: "/siklus/" + cy + "/realisasi?level=province", want: 200, shows33: a.Bank == ""},
 				} {
 					what := rt.method + " " + rt.path
 					var status int
