@@ -196,21 +196,8 @@ func recordInstructions(ctx context.Context, tx *db.Tx, c cycle) (Manifest, erro
 // checks their totals against the cycle's and then writes the manifest.
 // It returns the files written.
 func writeFiles(ctx context.Context, d *db.DB, c cycle, m Manifest, sink Sink) ([]ManifestFile, error) {
-	banks := map[string]bool{}
-	rows, err := d.Query(ctx, `SELECT DISTINCT bank FROM payout WHERE cycle_id = $1`, c.ID)
+	banks, err := banksOf(ctx, d, `SELECT DISTINCT bank FROM payout WHERE cycle_id = $1`, c.ID)
 	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var b string
-		if err := rows.Scan(&b); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		banks[b] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	const person = ` LEFT JOIN person n ON n.family_id = e.family_id AND n.nik = e.head_nik
@@ -252,15 +239,7 @@ func writeFiles(ctx context.Context, d *db.DB, c cycle, m Manifest, sink Sink) (
 			m.Instructions, program.Rupiah(m.InstructionsAmount))
 	}
 	m.Files = files
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return files, err
-	}
-	err = sink(ManifestName, func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
-	return files, err
+	return files, writeManifest(sink, m)
 }
 
 // writePayoutFile writes one payout file (mf names it) through sink from
@@ -350,4 +329,35 @@ func Download(ctx context.Context, d *db.DB, cycleID int64, name string, w io.Wr
 		summary = fmt.Sprintf("unduhan file pembayaran siklus %d: %s terputus (%d file)", c.ID, name, len(files))
 	}
 	return auditExport(ctx, d, fmt.Sprintf("cycle:%d", c.ID), summary, err)
+}
+
+// banksOf returns the banks query lists (one bank per row).
+func banksOf(ctx context.Context, d *db.DB, query string, args ...any) (map[string]bool, error) {
+	rows, err := d.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	banks := map[string]bool{}
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		banks[b] = true
+	}
+	return banks, rows.Err()
+}
+
+// writeManifest writes m, indented JSON and a newline, as ManifestName
+// through sink: the last file of an export or a re-issue batch.
+func writeManifest(sink Sink, m any) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return sink(ManifestName, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }

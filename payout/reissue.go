@@ -2,10 +2,8 @@ package payout
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -344,21 +342,8 @@ func refuseNamed(ctx context.Context, tx *db.Tx, c cycle) error {
 // checks their totals against the batch's, then writes the manifest. It
 // returns the files written.
 func writeReissueFiles(ctx context.Context, d *db.DB, c cycle, m ReissueManifest, sink Sink) ([]ManifestFile, error) {
-	banks := map[string]bool{}
-	rows, err := d.Query(ctx, `SELECT DISTINCT bank FROM payout_reissue WHERE cycle_id = $1 AND batch = $2`, c.ID, m.Batch)
+	banks, err := banksOf(ctx, d, `SELECT DISTINCT bank FROM payout_reissue WHERE cycle_id = $1 AND batch = $2`, c.ID, m.Batch)
 	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var b string
-		if err := rows.Scan(&b); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		banks[b] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var files []ManifestFile
@@ -386,15 +371,7 @@ func writeReissueFiles(ctx context.Context, d *db.DB, c cycle, m ReissueManifest
 			c.ID, m.Batch, sum.Rows, program.Rupiah(sum.Amount), m.Instructions, program.Rupiah(m.Amount))
 	}
 	m.Files = files
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return files, err
-	}
-	err = sink(ManifestName, func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
-	return files, err
+	return files, writeManifest(sink, m)
 }
 
 // reissued makes the scratch table recon_reissue of the latest re-issue of

@@ -475,22 +475,7 @@ func setState(ctx context.Context, tx *db.Tx, c Cycle, state, auditAction, who s
 
 // Rupiah formats whole rupiah with dots between thousands: 1234567 →
 // "1.234.567".
-func Rupiah(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func Rupiah(n int64) string { return tepat.Thousands(n, '.') }
 
 // bigWork lets PostgreSQL group millions of persons by family in memory
 // for the rest of tx (the default work_mem of 4 MB sends the grouping to

@@ -73,7 +73,6 @@ func TestGeneratedAmountsFollowTheRules(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		load(t, d, 400, "S1", "32.01", "33.74", "73.71")
 		apply(t, d, testCatalog)
-		ctx := context.Background()
 		for _, tc := range []struct {
 			code   string
 			period int
@@ -150,7 +149,6 @@ func TestGeneratedAmountsFollowTheRules(t *testing.T) {
 						}
 					}
 				}
-				_ = ctx
 			})
 		}
 		// A what-if rule reads the same cube and agrees with the registry.

@@ -1,7 +1,6 @@
 package program_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,8 +11,7 @@ import (
 	"tepat"
 	"tepat/db"
 	"tepat/program"
-	"tepat/registry"
-	"tepat/synth"
+	"tepat/registry/registrytest"
 )
 
 var sys = tepat.WithActor(context.Background(), tepat.System)
@@ -30,24 +28,7 @@ var (
 // load imports generated families into each region and freezes the
 // registry as snapshot label.
 func load(t *testing.T, d *db.DB, families int64, label string, regions ...string) {
-	t.Helper()
-	for i, code := range regions {
-		var buf bytes.Buffer
-		if _, err := synth.WriteHouseholds(&buf, synth.Options{Families: families, Seed: uint64(i + 1), Region: code}); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), "h.csv")
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		st, err := registry.Import(sys, d, path, registry.ImportOptions{Now: synth.DefaultReference})
-		if err != nil || st.FamiliesRejected != 0 {
-			t.Fatalf("import %s: %+v %v", code, st, err)
-		}
-	}
-	if _, err := registry.CreateSnapshot(sys, d, label); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.Load(t, d, families, label, regions...)
 }
 
 func catalog(t *testing.T, src string) program.Catalog {

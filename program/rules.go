@@ -137,15 +137,11 @@ func (p Program) Assess(desil int, village int64, ms []Member, period, ref int) 
 				}
 			}
 		}
-		a.Yearly = b.FixedYearly
+		// Components are per member already; the fixed part is per unit
+		// (per living member for a person-unit program).
+		a.Yearly = b.FixedYearly * units
 		for c, n := range a.Paid {
 			a.Yearly += int64(n) * b.Components[c]
-		}
-		if p.Unit == UnitPerson {
-			// Components are already per member; person-unit component
-			// programs pay the same sum without a fixed part per family.
-			a.Yearly -= b.FixedYearly
-			a.Yearly += b.FixedYearly * units
 		}
 	case KindFlat:
 		a.Yearly = b.Yearly * units

@@ -98,7 +98,7 @@ func (s *Server) apiCreateCycle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req cycleRequest
-	if err := decodeProposalJSON(r, &req, `{"program": "PKH", "year": 2019, "period": 1, "snapshot": "2019-11", "reference_date": "2019-01-01"}`); err != nil {
+	if err := decodeJSON(r, &req, `{"program": "PKH", "year": 2019, "period": 1, "snapshot": "2019-11", "reference_date": "2019-01-01"}`); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -113,7 +113,14 @@ func (s *Server) apiCreateCycle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCycle(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermStatsRead); !ok {
+	cycleJSON(s, w, r, auth.PermStatsRead, program.Summarize)
+}
+
+// cycleJSON answers a request about the cycle in the path with what fn
+// makes of it, as JSON, for users with perm. fn may read or change a
+// national cycle, so the answer gets cycleTimeout.
+func cycleJSON[T any](s *Server, w http.ResponseWriter, r *http.Request, perm auth.Permission, fn func(context.Context, *db.DB, int64) (T, error)) {
+	if _, ok := s.need(w, r, perm); !ok {
 		return
 	}
 	id, err := cycleIDOf(r)
@@ -121,12 +128,13 @@ func (s *Server) apiCycle(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	sum, err := program.Summarize(r.Context(), s.DB, id)
+	s.extendDeadline(w, r)
+	v, err := fn(r.Context(), s.DB, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sum)
+	writeJSON(w, http.StatusOK, v)
 }
 
 // cycleStepFunc is one step of a cycle: program.GenerateCycle, ApproveCycle,
@@ -150,21 +158,7 @@ func (s *Server) apiCloseCycle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCycleStep(w http.ResponseWriter, r *http.Request, perm auth.Permission, step cycleStepFunc) {
-	if _, ok := s.need(w, r, perm); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.extendDeadline(w, r)
-	c, err := step(r.Context(), s.DB, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	cycleJSON(s, w, r, perm, step)
 }
 
 // extendDeadline gives a long cycle operation cycleTimeout to answer.

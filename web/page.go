@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"tepat"
@@ -58,26 +57,10 @@ func (p *page) Level(r region.Region) string {
 
 // Num formats an integer with Indonesian thousands dots (English: commas).
 func (p *page) Num(n int64) string {
-	sep := byte('.')
 	if p.Lang == langEN {
-		sep = ','
+		return tepat.Thousands(n, ',')
 	}
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	var b []byte
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b = append(b, sep)
-		}
-		b = append(b, s[i])
-	}
-	if neg {
-		return "-" + string(b)
-	}
-	return string(b)
+	return tepat.Thousands(n, '.')
 }
 
 // pager is implemented by every page data type through the embedded page.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/db"
 	"tepat/payout"
 )
 
@@ -51,7 +53,7 @@ func (s *Server) apiSetBankRoute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req routeRequest
-	if err := decodeProposalJSON(r, &req, `{"program": "PKH", "region": "32.01", "bank": "BRI"}`); err != nil {
+	if err := decodeJSON(r, &req, `{"program": "PKH", "region": "32.01", "bank": "BRI"}`); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -139,21 +141,9 @@ func discard(_ string, fill func(io.Writer) error) error { return fill(io.Discar
 // apiExportPayouts runs a cycle's payout export (the first one records the
 // instructions and moves the cycle to DISBURSING) and answers its manifest.
 func (s *Server) apiExportPayouts(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermPayoutManage); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.extendDeadline(w, r)
-	m, err := payout.Export(r.Context(), s.DB, id, discard)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, m)
+	cycleJSON(s, w, r, auth.PermPayoutManage, func(ctx context.Context, d *db.DB, id int64) (payout.Manifest, error) {
+		return payout.Export(ctx, d, id, discard)
+	})
 }
 
 var errNoPayoutFile = tepat.Reasonf(tepat.ENOTFOUND, "FILE_PEMBAYARAN_TIDAK_DITEMUKAN",
@@ -213,21 +203,9 @@ func (s *Server) downloadPayoutFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiReconcile(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermPayoutReconcile); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.extendDeadline(w, r)
-	res, err := payout.Reconcile(r.Context(), s.DB, id, nil)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	cycleJSON(s, w, r, auth.PermPayoutReconcile, func(ctx context.Context, d *db.DB, id int64) (payout.Reconciliation, error) {
+		return payout.Reconcile(ctx, d, id, nil)
+	})
 }
 
 func (s *Server) apiExceptionsCSV(w http.ResponseWriter, r *http.Request) {

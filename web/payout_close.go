@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/db"
 	"tepat/payout"
 )
 
@@ -47,7 +49,7 @@ func (s *Server) apiReissue(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(bytes.TrimSpace(body)) > 0 {
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if err := decodeProposalJSON(r, &req, `{"families": [12, 34]} (opsional)`); err != nil {
+		if err := decodeJSON(r, &req, `{"families": [12, 34]} (opsional)`); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -117,20 +119,7 @@ func (s *Server) downloadReissueFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiReturns(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermStatsRead); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out, err := payout.ReturnedFunds(r.Context(), s.DB, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	cycleJSON(s, w, r, auth.PermStatsRead, payout.ReturnedFunds)
 }
 
 // realizationTypes are the content types of the realization formats.
@@ -185,18 +174,8 @@ type closeCheck struct {
 }
 
 func (s *Server) apiCloseCheck(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermProgramManage); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	cl, err := payout.CheckClose(r.Context(), s.DB, id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, closeCheck{Closure: cl, Final: cl.Final()})
+	cycleJSON(s, w, r, auth.PermProgramManage, func(ctx context.Context, d *db.DB, id int64) (closeCheck, error) {
+		cl, err := payout.CheckClose(ctx, d, id)
+		return closeCheck{Closure: cl, Final: cl.Final()}, err
+	})
 }

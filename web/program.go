@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/db"
 	"tepat/payout"
 	"tepat/program"
 )
@@ -130,6 +132,13 @@ func (s *Server) apiPreviewProgram(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiQuotas(w http.ResponseWriter, r *http.Request) {
+	programYearList(s, w, r, "quotas", program.Quotas)
+}
+
+// programYearList answers a list of one program's and year's things
+// (?program=&year=, both optional) as {key: [...]}, for every role with
+// stats.read: quotas and budgets hold no personal data.
+func programYearList[T any](s *Server, w http.ResponseWriter, r *http.Request, key string, list func(context.Context, *db.DB, string, int) ([]T, error)) {
 	if _, ok := s.need(w, r, auth.PermStatsRead); !ok {
 		return
 	}
@@ -138,15 +147,15 @@ func (s *Server) apiQuotas(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	qs, err := program.Quotas(r.Context(), s.DB, code, year)
+	xs, err := list(r.Context(), s.DB, code, year)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if qs == nil {
-		qs = []program.Quota{}
+	if xs == nil {
+		xs = []T{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"quotas": qs})
+	writeJSON(w, http.StatusOK, map[string]any{key: xs})
 }
 
 // quotaRequest is the body of PUT /api/v1/quotas. Families must be given:
@@ -165,7 +174,7 @@ func (s *Server) apiSetQuota(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req quotaRequest
-	if err := decodeProposalJSON(r, &req, quotaHint); err != nil {
+	if err := decodeJSON(r, &req, quotaHint); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -182,23 +191,7 @@ func (s *Server) apiSetQuota(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiBudgets(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermStatsRead); !ok {
-		return
-	}
-	code, year, err := programYear(r.URL.Query())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	bs, err := payout.Budgets(r.Context(), s.DB, code, year)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if bs == nil {
-		bs = []program.Budget{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"budgets": bs})
+	programYearList(s, w, r, "budgets", payout.Budgets)
 }
 
 // budgetRequest is the body of PUT /api/v1/budgets, in whole rupiah.
@@ -216,7 +209,7 @@ func (s *Server) apiSetBudget(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req budgetRequest
-	if err := decodeProposalJSON(r, &req, budgetHint); err != nil {
+	if err := decodeJSON(r, &req, budgetHint); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -39,9 +39,9 @@ func proposalIDOf(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// decodeProposalJSON decodes a request body strictly: unknown fields and trailing
+// decodeJSON decodes a request body strictly: unknown fields and trailing
 // data are refused, so a misspelt field is never silently ignored.
-func decodeProposalJSON(r *http.Request, v any, hint string) error {
+func decodeJSON(r *http.Request, v any, hint string) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil || dec.More() {
@@ -56,7 +56,7 @@ func (s *Server) apiCreateProposal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var np registry.NewProposal
-	if err := decodeProposalJSON(r, &np, `{"kind": "...", "reason": "...", ...}`); err != nil {
+	if err := decodeJSON(r, &np, `{"kind": "...", "reason": "...", ...}`); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -128,7 +128,7 @@ func (s *Server) apiProposalStep(w http.ResponseWriter, r *http.Request, perm au
 		return
 	}
 	var req proposalStepRequest
-	if err := decodeProposalJSON(r, &req, `{"approve": true|false, "note": "..."}`); err != nil {
+	if err := decodeJSON(r, &req, `{"approve": true|false, "note": "..."}`); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

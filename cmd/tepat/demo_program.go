@@ -54,7 +54,12 @@ func loadDemoPrograms(ctx context.Context, d *db.DB, dir string) error {
 		if to == program.StateCancelled {
 			return program.CancelCycle(sys, d, c.ID)
 		}
-		if _, err := program.SetBudget(sys, d, code, 2019, roundUp(c.Amount*int64(periodsLeft(code, period))*11/10)); err != nil {
+		// A budget for the whole year at this cycle's size, with 10 % to spare.
+		v, err := program.Latest(sys, d, code, 2019)
+		if err != nil {
+			return c, err
+		}
+		if _, err := program.SetBudget(sys, d, code, 2019, roundUp(c.Amount*int64(v.Program.PeriodsPerYear)*11/10)); err != nil {
 			return c, err
 		}
 		// Disbursing and closed cycles go through payouts (below).
@@ -86,15 +91,6 @@ func loadDemoPrograms(ctx context.Context, d *db.DB, dir string) error {
 		}
 	}
 	return loadDemoPayouts(ctx, d, dir, closed, open)
-}
-
-// periodsLeft is how many periods of the year a demo budget covers from
-// the first approved one: enough for the rest of the year.
-func periodsLeft(code string, period int) int {
-	if code == "PKH" {
-		return 4
-	}
-	return 12
 }
 
 // roundUp rounds rupiah up to whole millions, as budgets are written.

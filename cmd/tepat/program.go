@@ -103,6 +103,29 @@ func cycleID(s string) (int64, error) {
 	return id, nil
 }
 
+// cycleJSONCmd is a command "USE ID" that prints as JSON what fn makes of
+// the cycle ID.
+func cycleJSONCmd[T any](app *App, use, short string, fn func(context.Context, *db.DB, int64) (T, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   use + " ID",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := cycleID(args[0])
+			if err != nil {
+				return err
+			}
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				v, err := fn(ctx, d, id)
+				if err != nil {
+					return err
+				}
+				return app.printJSON(v)
+			})
+		},
+	}
+}
+
 func (app *App) cycleCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "cycle", Short: "Program cycles (tahap): create, generate, approve, cancel, close, show, export"}
 	var n program.NewCycle
@@ -129,44 +152,7 @@ func (app *App) cycleCmd() *cobra.Command {
 	for _, f := range []string{"program", "year", "period", "snapshot"} {
 		create.MarkFlagRequired(f)
 	}
-	step := func(use, short string, fn func(context.Context, *db.DB, int64) (program.Cycle, error)) *cobra.Command {
-		return &cobra.Command{
-			Use:   use + " ID",
-			Short: short,
-			Args:  cobra.ExactArgs(1),
-			RunE: func(cmd *cobra.Command, args []string) error {
-				id, err := cycleID(args[0])
-				if err != nil {
-					return err
-				}
-				return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-					c, err := fn(ctx, d, id)
-					if err != nil {
-						return err
-					}
-					return app.printJSON(c)
-				})
-			},
-		}
-	}
-	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "Print a cycle as JSON: state, families, persons, total amount, per province",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := cycleID(args[0])
-			if err != nil {
-				return err
-			}
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				s, err := program.Summarize(ctx, d, id)
-				if err != nil {
-					return err
-				}
-				return app.printJSON(s)
-			})
-		},
-	}
+	show := cycleJSONCmd(app, "show", "Print a cycle as JSON: state, families, persons, total amount, per province", program.Summarize)
 	var f program.CycleFilter
 	list := &cobra.Command{
 		Use:   "list",
@@ -221,10 +207,10 @@ func (app *App) cycleCmd() *cobra.Command {
 	export.Flags().StringVar(&out, "out", "", "CSV file to write")
 	export.MarkFlagRequired("out")
 	cmd.AddCommand(create,
-		step("generate", "Work out the cycle's entitlements from its snapshot (DRAFT or GENERATED; role pusat)", program.GenerateCycle),
-		step("approve", "Approve a GENERATED cycle (role pusat, not who generated it; within the budget)", program.ApproveCycle),
-		step("cancel", "Cancel a cycle that is not yet disbursing (role pusat)", program.CancelCycle),
-		step("close", "Close a DISBURSING cycle once every payout outcome is final in its stored reconciliation (role pusat)", payout.CloseCycle),
+		cycleJSONCmd(app, "generate", "Work out the cycle's entitlements from its snapshot (DRAFT or GENERATED; role pusat)", program.GenerateCycle),
+		cycleJSONCmd(app, "approve", "Approve a GENERATED cycle (role pusat, not who generated it; within the budget)", program.ApproveCycle),
+		cycleJSONCmd(app, "cancel", "Cancel a cycle that is not yet disbursing (role pusat)", program.CancelCycle),
+		cycleJSONCmd(app, "close", "Close a DISBURSING cycle once every payout outcome is final in its stored reconciliation (role pusat)", payout.CloseCycle),
 		show, list, export)
 	return cmd
 }
