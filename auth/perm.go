@@ -58,6 +58,24 @@ const PermPayoutReport Permission = "payout.report"
 // region for dinsos, bank for bank users, national for pusat and auditor.
 const PermPayoutReconcile Permission = "payout.reconcile"
 
+// PermMerchantManage allows adding and disabling e-Warong merchants of
+// one's region (pusat: national).
+const PermMerchantManage Permission = "merchant.manage"
+
+// PermTerminalManage allows registering and revoking EDC terminals of
+// merchants in one's scope (region for dinsos, bank for bank users), and
+// blocking or unblocking KKS cards (a bank user: its own bank's cards).
+const PermTerminalManage Permission = "terminal.manage"
+
+// PermLedgerRead allows reading merchants, terminals, sales, settlements,
+// wallet balances and price flags within one's scope: region for dinsos,
+// bank for bank users, own merchants for e-Warong users.
+const PermLedgerRead Permission = "ledger.read"
+
+// PermLedgerManage allows crediting wallets from a reconciled cycle,
+// expiring unspent balances, settling a day and loading reference prices.
+const PermLedgerManage Permission = "ledger.manage"
+
 // grants is the permission table: which roles hold each permission. The
 // system actor holds all of them.
 var grants = map[Permission][]tepat.Role{
@@ -79,6 +97,10 @@ var grants = map[Permission][]tepat.Role{
 	PermAccountManage:    {tepat.RolePusat, tepat.RoleBank},
 	PermPayoutReport:     {tepat.RolePusat, tepat.RoleBank},
 	PermPayoutReconcile:  {tepat.RolePusat, tepat.RoleDinsos, tepat.RoleBank, tepat.RoleAuditor},
+	PermMerchantManage:   {tepat.RolePusat, tepat.RoleDinsos},
+	PermTerminalManage:   {tepat.RolePusat, tepat.RoleDinsos, tepat.RoleBank},
+	PermLedgerRead:       {tepat.RolePusat, tepat.RoleDinsos, tepat.RoleBank, tepat.RoleEWarong, tepat.RoleAuditor, tepat.RoleSatgas},
+	PermLedgerManage:     {tepat.RolePusat},
 }
 
 // Can reports whether a may act with permission p. A nil actor may nothing.
@@ -115,4 +137,5 @@ func Grants(p Permission) []tepat.Role { return grants[p] }
 // AllPermissions lists the permissions in a stable order.
 var AllPermissions = []Permission{PermUserManage, PermAuditRead, PermRegistryRead, PermRegistryWrite, PermRevealPII, PermStatsRead, PermExport, PermSnapshot,
 	PermPropose, PermVerify, PermDetermine, PermResolveDuplicate, PermProgramManage, PermCycleApprove,
-	PermPayoutManage, PermAccountManage, PermPayoutReport, PermPayoutReconcile}
+	PermPayoutManage, PermAccountManage, PermPayoutReport, PermPayoutReconcile,
+	PermMerchantManage, PermTerminalManage, PermLedgerRead, PermLedgerManage}

@@ -242,3 +242,39 @@ func TimeParam(e Engine, n int) string {
 	}
 	return fmt.Sprintf("$%d", n)
 }
+
+// Time scans a time that SQLite may return as text: computed columns
+// (MAX(at), a subquery) carry no declared type there, so the driver gives
+// the stored text rather than a time.Time. NULL leaves Valid false.
+type Time struct {
+	Time  time.Time
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (t *Time) Scan(src any) error {
+	t.Valid = src != nil
+	switch v := src.(type) {
+	case nil:
+		t.Time = time.Time{}
+		return nil
+	case time.Time:
+		t.Time = v.UTC()
+		return nil
+	case string:
+		return t.parse(v)
+	case []byte:
+		return t.parse(string(v))
+	}
+	return fmt.Errorf("db: cannot scan %T as a time", src)
+}
+
+func (t *Time) parse(s string) error {
+	for _, layout := range []string{sqliteTimeFormat, time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05"} {
+		if v, err := time.Parse(layout, s); err == nil {
+			t.Time = v.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("db: cannot parse time %q", s)
+}

@@ -193,3 +193,20 @@ func fileSHA256(path string) (string, error) {
 func errUnreadable(path string, err error) error {
 	return &tepat.Error{Code: tepat.EINVALID, Reason: "FILE_TIDAK_DAPAT_DIBACA", Message: fmt.Sprintf("tidak dapat membaca %s", path), Err: err}
 }
+
+// Problems collects the problems of a file for other capabilities'
+// files (reference prices, …), refused the same way as bank files.
+type Problems struct{ ps problems }
+
+// Add records a problem at line and column (0: the whole line).
+func (p *Problems) Add(line, col int, field, code, format string, args ...any) {
+	p.ps.add(line, col, field, code, format, args...)
+}
+
+// Err returns nil without problems, else the refusal of the whole file.
+func (p *Problems) Err(name string) error { return p.ps.err(name) }
+
+// HeaderError refuses a file whose header is not cols.
+func HeaderError(name string, cols []string, format string, args ...any) error {
+	return headerError(name, cols, format, args...)
+}

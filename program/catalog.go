@@ -52,6 +52,9 @@ type Program struct {
 	PeriodsPerYear int     `yaml:"periods_per_year" json:"periods_per_year"`
 	Eligibility    string  `yaml:"eligibility" json:"eligibility"`
 	Benefit        Benefit `yaml:"benefit" json:"benefit"`
+	// Foods are the food categories a wallet program's families may buy
+	// at e-Warong terminals (FoodCategories); empty for other programs.
+	Foods []string `yaml:"foods,omitempty" json:"foods,omitempty"`
 }
 
 // Benefit says what an eligible unit receives. Which fields apply depends
@@ -252,7 +255,7 @@ func (p *Program) normalize() error {
 	default:
 		return bad("benefit.kind %q tidak dikenal: components, flat atau in_kind", b.Kind)
 	}
-	return nil
+	return p.normalizeFoods()
 }
 
 func isComponent(name string) bool {

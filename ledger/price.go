@@ -1,0 +1,187 @@
+package ledger
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"tepat"
+	"tepat/audit"
+	"tepat/auth"
+	"tepat/db"
+	"tepat/payout"
+	"tepat/program"
+	"tepat/region"
+)
+
+// PriceColumns is the header of a reference price file: province code,
+// food category, unit, price per unit in whole rupiah.
+var PriceColumns = []string{"provinsi", "kategori", "satuan", "harga"}
+
+// Price is a reference price of a food category and unit in a province.
+type Price struct {
+	Province string    `json:"province"`
+	Category string    `json:"category"`
+	Unit     string    `json:"unit"`
+	Price    int64     `json:"price"`
+	LoadedBy string    `json:"loaded_by"`
+	LoadedAt time.Time `json:"loaded_at"`
+}
+
+// LoadPrices loads reference prices from a CSV file (PriceColumns), all
+// or nothing: any bad line refuses the file with every problem named by
+// line and column. A price already known for the same province, category
+// and unit is replaced. PermLedgerManage; audited as price.load. Returns
+// the number of prices loaded.
+func LoadPrices(ctx context.Context, d *db.DB, name string, r io.Reader) (int, error) {
+	a := tepat.ActorFrom(ctx)
+	if err := auth.Require(a, auth.PermLedgerManage); err != nil {
+		return 0, err
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err == io.EOF {
+		return 0, payout.HeaderError(name, PriceColumns, "berkas kosong")
+	} else if err != nil {
+		return 0, payout.HeaderError(name, PriceColumns, "header tidak dapat dibaca sebagai CSV")
+	}
+	for i := range head {
+		head[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(head[i], "\ufeff")))
+	}
+	if strings.Join(head, ",") != strings.Join(PriceColumns, ",") {
+		return 0, payout.HeaderError(name, PriceColumns, "header %q", strings.Join(head, ","))
+	}
+	var probs payout.Problems
+	var list []Price
+	seen := map[priceKey]int{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			probs.Add(line, 0, "", "CSV_TIDAK_VALID", "baris tidak dapat dibaca sebagai CSV")
+			continue
+		} else if err != nil {
+			return 0, err
+		}
+		if len(rec) != len(PriceColumns) {
+			probs.Add(line, 0, "", "JUMLAH_KOLOM", "ada %d kolom, seharusnya %d", len(rec), len(PriceColumns))
+			continue
+		}
+		p := Price{Province: strings.TrimSpace(rec[0]), Category: strings.TrimSpace(rec[1]), Unit: strings.TrimSpace(rec[2])}
+		if reg, err := region.Lookup(p.Province); err != nil || reg.Level != region.Province {
+			probs.Add(line, 1, "provinsi", "PROVINSI_TIDAK_DIKENAL", "kode provinsi %q tidak dikenal", clip(p.Province))
+		}
+		if _, ok := program.FoodCategories[p.Category]; !ok {
+			probs.Add(line, 2, "kategori", "KATEGORI_TIDAK_DIKENAL", "kategori %q tidak dikenal", clip(p.Category))
+		} else if !program.KnownUnit(p.Category, p.Unit) {
+			probs.Add(line, 3, "satuan", "SATUAN_TIDAK_DIKENAL", "satuan %q tidak dikenal untuk %s", clip(p.Unit), p.Category)
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(rec[3]), 10, 64)
+		if err != nil || v <= 0 {
+			probs.Add(line, 4, "harga", "HARGA_TIDAK_VALID", "harga harus bilangan bulat rupiah lebih dari 0")
+		}
+		p.Price = v
+		k := priceKey{p.Province, p.Category, p.Unit}
+		if first, dup := seen[k]; dup {
+			probs.Add(line, 0, "", "BARIS_GANDA", "harga %s/%s provinsi %s sudah ada di baris %d", p.Category, p.Unit, p.Province, first)
+		}
+		seen[k] = line
+		list = append(list, p)
+	}
+	if err := probs.Err(name); err != nil {
+		return 0, err
+	}
+	at := now()
+	err = d.InTx(ctx, func(tx *db.Tx) error {
+		for _, p := range list {
+			if _, err := tx.Exec(ctx, `INSERT INTO price_reference (province, category, unit, price, loaded_by, loaded_at)
+				VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (province, category, unit) DO UPDATE SET price = excluded.price, loaded_by = excluded.loaded_by, loaded_at = excluded.loaded_at`,
+				p.Province, p.Category, p.Unit, p.Price, a.Username, at); err != nil {
+				return err
+			}
+		}
+		_, err := audit.Record(ctx, tx, "price.load", "prices:"+clip(name), "", fmt.Sprintf("harga acuan: %d baris", len(list)))
+		return err
+	})
+	return len(list), err
+}
+
+// Prices lists the reference prices of a province (all when empty).
+// PermStatsRead: prices hold no personal data.
+func Prices(ctx context.Context, d *db.DB, province string) ([]Price, error) {
+	if err := auth.Require(tepat.ActorFrom(ctx), auth.PermStatsRead); err != nil {
+		return nil, err
+	}
+	rows, err := d.Query(ctx, `SELECT province, category, unit, price, loaded_by, loaded_at FROM price_reference
+		WHERE province = $1 OR $1 = '' ORDER BY province, category, unit`, province)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Price{}
+	for rows.Next() {
+		var p Price
+		if err := rows.Scan(&p.Province, &p.Category, &p.Unit, &p.Price, &p.LoadedBy, &p.LoadedAt); err != nil {
+			return nil, err
+		}
+		p.LoadedAt = p.LoadedAt.UTC()
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PriceFlag is a purchase line above its reference price.
+type PriceFlag struct {
+	Purchase  int64  `json:"purchase"`
+	Line      int    `json:"line"`
+	Merchant  string `json:"merchant"`
+	Village   string `json:"village"`
+	Category  string `json:"category"`
+	Unit      string `json:"unit"`
+	Quantity  int64  `json:"quantity"`
+	UnitPrice int64  `json:"unit_price"`
+	Reference int64  `json:"reference"`
+	Excess    int64  `json:"excess"` // (unit_price − reference) × quantity, whole rupiah
+	Day       int    `json:"day"`
+}
+
+// PriceFlags lists the flagged lines of merchants in the actor's scope
+// (PermLedgerRead), newest first, at most limit; of one merchant when given.
+func PriceFlags(ctx context.Context, d *db.DB, merchantID string, limit int) ([]PriceFlag, error) {
+	a := tepat.ActorFrom(ctx)
+	if err := auth.Require(a, auth.PermLedgerRead); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	cond, args := merchantScope(a, 3)
+	rows, err := d.Query(ctx, `SELECT f.purchase_id, f.line, f.merchant_id, f.village, f.category, f.unit, f.quantity, f.unit_price,
+		f.reference, f.excess, f.day FROM price_flag f JOIN merchant m ON m.id = f.merchant_id
+		WHERE (f.merchant_id = $1 OR $1 = '') AND `+cond+` ORDER BY f.purchase_id DESC, f.line LIMIT $2`,
+		append([]any{merchantID, limit}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []PriceFlag{}
+	for rows.Next() {
+		var f PriceFlag
+		if err := rows.Scan(&f.Purchase, &f.Line, &f.Merchant, &f.Village, &f.Category, &f.Unit, &f.Quantity, &f.UnitPrice,
+			&f.Reference, &f.Excess, &f.Day); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
