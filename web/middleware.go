@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"tepat"
+	"tepat/terminal"
 )
 
 type ctxKey int
@@ -36,6 +37,7 @@ func newRequestID() string {
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	terminal *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -47,8 +49,11 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "tepat_http_request_duration_seconds", Help: "Time to serve HTTP requests, by route.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route"}),
+		terminal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tepat_terminal_answers_total", Help: "Terminal purchases and voids answered, by answer code (OK or the refusal reason).",
+		}, []string{"code"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.terminal)
 	return m
 }
 
@@ -89,7 +94,9 @@ const (
 // publicRoutes never look at who is calling, so they skip the session and
 // token lookups (database queries) that every other request makes: a page
 // view should not pay them again for its stylesheet.
-var publicRoutes = map[string]bool{"GET /static/": true, "GET /healthz": true, "GET /metrics": true}
+var publicRoutes = map[string]bool{"GET /static/": true, "GET /healthz": true, "GET /metrics": true,
+	// Terminals sign each request instead of logging in.
+	"POST " + terminal.PathPurchase: true, "POST " + terminal.PathVoid: true, "GET " + terminal.PathServerKey: true}
 
 // uploadRoutes may receive bodies up to maxUpload.
 var uploadRoutes = map[string]bool{"POST /api/v1/imports": true, "POST /impor": true,

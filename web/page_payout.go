@@ -7,6 +7,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/ledger"
 	"tepat/payout"
 	"tepat/program"
 )
@@ -259,6 +260,7 @@ type reconcilePage struct {
 	Chart    []bar // families per outcome
 	Realized int64
 	Error    string
+	Credit   *ledger.Credit // wallets credited by this run
 
 	Returns    *payout.Returns
 	Levels     []string // of the realization form
@@ -303,7 +305,8 @@ func (s *Server) showReconcile(w http.ResponseWriter, r *http.Request, run bool,
 	p.Title = translate(languageOf(r), "payout.recon_title") + " " + strconv.FormatInt(c.ID, 10)
 	if run || (p.Ready && !p.Stores) {
 		s.extendDeadline(w, r)
-		res, err := payout.Reconcile(r.Context(), s.DB, id, nil)
+		res, credit, err := ledger.Reconcile(r.Context(), s.DB, id, nil)
+		p.Credit = credit
 		if err != nil {
 			st, msg, ok := formError(err)
 			if !ok {

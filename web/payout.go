@@ -20,6 +20,7 @@ import (
 	"tepat"
 	"tepat/auth"
 	"tepat/db"
+	"tepat/ledger"
 	"tepat/payout"
 )
 
@@ -204,7 +205,8 @@ func (s *Server) downloadPayoutFile(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiReconcile(w http.ResponseWriter, r *http.Request) {
 	cycleJSON(s, w, r, auth.PermPayoutReconcile, func(ctx context.Context, d *db.DB, id int64) (payout.Reconciliation, error) {
-		return payout.Reconcile(ctx, d, id, nil)
+		res, _, err := ledger.Reconcile(ctx, d, id, nil)
+		return res, err
 	})
 }
 

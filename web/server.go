@@ -19,6 +19,8 @@ import (
 
 	"tepat/auth"
 	"tepat/db"
+	"tepat/ledger"
+	"tepat/terminal"
 )
 
 //go:embed templates/*.html
@@ -41,6 +43,12 @@ type Server struct {
 	// UploadDir holds uploads while they are imported (default: a
 	// directory under the system's temporary directory).
 	UploadDir string
+
+	// LedgerConfig tunes the terminal API (clock skew, price tolerance,
+	// batch size); set it before the first terminal request.
+	LedgerConfig ledger.Config
+
+	term terminals
 
 	ctx  context.Context // cancelled at shutdown: background jobs stop
 	jobs sync.WaitGroup
@@ -181,6 +189,9 @@ func (s *Server) routes() {
 	s.handle("POST /siklus/{id}/pembayaran-ulang", s.postReissue)
 	s.handle("POST /siklus/{id}/pembayaran-ulang/{batch}/{file}", s.postReissueFile)
 	s.handle("GET /siklus/{id}/realisasi", s.pageRealization)
+	s.handle("POST "+terminal.PathPurchase, s.postTerminalPurchase)
+	s.handle("POST "+terminal.PathVoid, s.postTerminalVoid)
+	s.handle("GET "+terminal.PathServerKey, s.getServerKey)
 	s.handle("GET /wilayah", s.pageRegions)
 	s.handle("GET /wilayah/{code}", s.pageRegion)
 	s.handle("/", s.pageNotFound)

@@ -14,6 +14,7 @@ import (
 
 	"tepat"
 	"tepat/db"
+	"tepat/ledger"
 	"tepat/payout"
 )
 
@@ -94,7 +95,7 @@ func loadDemoPayouts(ctx context.Context, d *db.DB, dir string, closed, open []i
 				return fmt.Errorf("demo report %s: %w", mf.Name, err)
 			}
 		}
-		if _, err := payout.Reconcile(sys, d, id, nil); err != nil {
+		if _, _, err := ledger.Reconcile(sys, d, id, nil); err != nil {
 			return fmt.Errorf("demo reconcile %d: %w", id, err)
 		}
 		if !partial {

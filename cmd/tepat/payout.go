@@ -12,6 +12,7 @@ import (
 
 	"tepat"
 	"tepat/db"
+	"tepat/ledger"
 	"tepat/payout"
 )
 
@@ -177,9 +178,12 @@ func (app *App) reconcileCmd() *cobra.Command {
 				}
 			}
 			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				r, err := payout.Reconcile(ctx, d, cycle, sink)
+				r, credit, err := ledger.Reconcile(ctx, d, cycle, sink)
 				if err != nil {
 					return err
+				}
+				if credit != nil && credit.Credited > 0 {
+					fmt.Fprintf(app.Stderr, "dompet %s dikreditkan: %d keluarga, Rp%s\n", credit.Program, credit.Credited, tepat.Thousands(credit.Amount, '.'))
 				}
 				if out != "" {
 					fmt.Fprintf(app.Stderr, "pengecualian ditulis ke %s\n", filepath.Join(out, payout.ExceptionsName(cycle)+".{csv,xlsx}"))

@@ -85,6 +85,7 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 	err = srv.Shutdown(sctx)
 	stopJobs()
 	handler.Wait()
+	handler.Close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

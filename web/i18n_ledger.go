@@ -1,0 +1,10 @@
+package web
+
+func init() {
+	addMessages(langID, map[string]string{
+		"ledger.credited": "Dompet dikreditkan",
+	})
+	addMessages(langEN, map[string]string{
+		"ledger.credited": "Wallets credited",
+	})
+}
