@@ -5,7 +5,8 @@ package programs
 
 import "embed"
 
-// FS holds the catalogs: 2019.yaml, 2020.yaml, …
+// FS holds the catalogs (2019.yaml, 2020.yaml, …) and reference prices
+// for the demo (harga-acuan-2019.csv: provinsi,kategori,satuan,harga).
 //
-//go:embed *.yaml
+//go:embed *.yaml *.csv
 var FS embed.FS

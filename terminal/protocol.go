@@ -239,7 +239,7 @@ func (p *Purchase) Check() error {
 		return missing("card")
 	case !codeRE.MatchString(p.Program):
 		return missing("program")
-	case p.Time.IsZero():
+	case !validTime(p.Time):
 		return missing("time")
 	case len(p.Items) == 0:
 		return missing("items")
@@ -271,6 +271,14 @@ func (p *Purchase) Check() error {
 	return nil
 }
 
+// validTime reports whether t is set and its UTC form can be encoded (RFC
+// 3339 has four-digit years): an offset can carry a parsed year 0000 or
+// 9999 out of range, and Digest must never fail.
+func validTime(t time.Time) bool {
+	y := t.UTC().Year()
+	return !t.IsZero() && y >= 1 && y <= 9999
+}
+
 // DecodeVoid parses and checks a void body.
 func DecodeVoid(body []byte) (Void, error) {
 	var v Void
@@ -284,7 +292,7 @@ func DecodeVoid(body []byte) (Void, error) {
 		return Void{}, missing("terminal")
 	case !txRE.MatchString(v.VoidOf):
 		return Void{}, missing("void_of")
-	case v.Time.IsZero():
+	case !validTime(v.Time):
 		return Void{}, missing("time")
 	}
 	v.Time = v.Time.UTC()

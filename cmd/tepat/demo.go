@@ -72,6 +72,14 @@ func (app *App) loadDemo(ctx context.Context, d *db.DB) error {
 	if err := loadDemoPrograms(ctx, d, dir); err != nil {
 		return err
 	}
+	keys, err := os.MkdirTemp("", "tepat-demo-terminals-")
+	if err != nil {
+		return err
+	}
+	if err := loadDemoEWarong(ctx, d, keys); err != nil {
+		return err
+	}
+	app.logger.Info("demo terminals' key files (for tepat terminal pay)", "dir", keys)
 	app.logger.Info("demo registry loaded", "families", families, "persons", persons, "possible_duplicates", dups)
 	return nil
 }

@@ -90,7 +90,10 @@ func loadDemoPrograms(ctx context.Context, d *db.DB, dir string) error {
 			open = append(open, c.ID)
 		}
 	}
-	return loadDemoPayouts(ctx, d, dir, closed, open)
+	if err := loadDemoPayouts(ctx, d, dir, closed, open); err != nil {
+		return err
+	}
+	return nil
 }
 
 // roundUp rounds rupiah up to whole millions, as budgets are written.

@@ -41,7 +41,7 @@ var demoUsers = []demoUser{
 	{"dinsos-jateng", tepat.RoleDinsos, []string{"33"}},
 	{"pendamping", tepat.RolePendamping, []string{"32.01.01", "32.01.02"}},
 	{"bank", tepat.RoleBank, []string{"BRI"}},
-	{"ewarong", tepat.RoleEWarong, []string{"EW-3201-0001"}},
+	{"ewarong", tepat.RoleEWarong, []string{"M000001"}},
 	{"auditor", tepat.RoleAuditor, nil},
 	{"satgas", tepat.RoleSatgas, nil},
 	{"humas", tepat.RoleHumas, nil},

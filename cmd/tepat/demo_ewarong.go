@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"tepat"
+	"tepat/db"
+	"tepat/ledger"
+	"tepat/programs"
+	"tepat/region"
+	"tepat/terminal"
+)
+
+// demoMerchants are the demo's e-Warong, one or two per demo region; the
+// first is the ewarong demo user's shop (M000001).
+var demoMerchants = []struct {
+	Region, Name, Type, Bank string
+}{
+	{"32.01", "e-Warong KUBE Sejahtera", ledger.TypeEWarong, "BRI"},
+	{"32.01", "RPK Bulog Cibinong", ledger.TypeRPK, "BRI"},
+	{"33.74", "Agen BNI46 Semarang Tengah", ledger.TypeAgen, "BNI"},
+	{"35.78", "e-Warong Arek Suroboyo", ledger.TypeEWarong, "MANDIRI"},
+	{"73.71", "RPK Bulog Makassar", ledger.TypeRPK, "BRI"},
+	{"53.71", "e-Warong Flobamora", ledger.TypeEWarong, "BNI"},
+	{"91.71", "Agen BTN Jayapura", ledger.TypeAgen, "BTN"},
+}
+
+// Demo days: the first is settled, the second is still open.
+var (
+	demoDay1 = time.Date(2019, 11, 4, 1, 0, 0, 0, time.UTC) // 08:00 WIB
+	demoDay2 = time.Date(2019, 11, 5, 1, 0, 0, 0, time.UTC)
+)
+
+// loadDemoEWarong gives the demo merchants, terminals (key files written
+// to keyDir for `tepat terminal pay`), the 2019 reference prices, and two
+// days of purchases from the BPNT wallets credited by the reconciled BPNT
+// cycle: the first day settled, the second with a void and overpriced
+// lines still open.
+func loadDemoEWarong(ctx context.Context, d *db.DB, keyDir string) error {
+	sys := tepat.WithActor(ctx, tepat.System)
+	f, err := programs.FS.Open("harga-acuan-2019.csv")
+	if err != nil {
+		return err
+	}
+	_, err = ledger.LoadPrices(sys, d, "harga-acuan-2019.csv", f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("demo prices: %w", err)
+	}
+	key, err := ledger.ServerKey(ctx, d)
+	if err != nil {
+		return err
+	}
+	type shop struct {
+		m    ledger.Merchant
+		term string
+		key  ed25519.PrivateKey
+	}
+	byRegency := map[string][]shop{}
+	for i, dm := range demoMerchants {
+		villages := region.Villages(dm.Region)
+		m, err := ledger.AddMerchant(sys, d, ledger.NewMerchant{Name: dm.Name, Type: dm.Type, Village: villages[(i*7)%len(villages)].Code, Bank: dm.Bank})
+		if err != nil {
+			return fmt.Errorf("demo merchant: %w", err)
+		}
+		terminals := 1
+		if i == 0 {
+			terminals = 2
+		}
+		for j := 0; j < terminals; j++ {
+			kf, pub, err := terminal.NewKeyFile("", m.ID, key.Public().(ed25519.PublicKey))
+			if err != nil {
+				return err
+			}
+			t, err := ledger.RegisterTerminal(sys, d, m.ID, pub)
+			if err != nil {
+				return err
+			}
+			kf.Terminal = t.ID
+			if keyDir != "" {
+				if err := terminal.WriteKeyFile(filepath.Join(keyDir, t.ID+".key"), kf); err != nil && !os.IsExist(err) {
+					return err
+				}
+			}
+			priv, _ := kf.Key()
+			byRegency[dm.Region] = append(byRegency[dm.Region], shop{m: m, term: t.ID, key: priv})
+		}
+	}
+	// The cards of the credited BPNT wallets, by regency.
+	rows, err := d.Query(ctx, `SELECT a.nomor_kartu, f.village FROM ledger_account w
+		JOIN account a ON a.family_id = w.family_id AND a.status = 'AKTIF'
+		JOIN family f ON f.id = w.family_id AND f.ver_to IS NULL
+		WHERE w.kind = 'WALLET' AND w.program = 'BPNT' ORDER BY w.family_id`)
+	if err != nil {
+		return err
+	}
+	type buyer struct{ card, regency string }
+	var buyers []buyer
+	for rows.Next() {
+		var b buyer
+		var village int64
+		if err := rows.Scan(&b.card, &village); err != nil {
+			rows.Close()
+			return err
+		}
+		b.regency = region.VillageCode(village)[:5]
+		buyers = append(buyers, b)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	now := demoDay1
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	p := ledger.NewProcessor(d, key, ledger.Config{Clock: clock})
+	defer p.Close()
+	pay := func(s shop, tx, card string, items []terminal.Item) error {
+		pu := terminal.Purchase{Tx: tx, Terminal: s.term, Card: card, Program: "BPNT", Items: items, Time: clock()}
+		for _, it := range items {
+			pu.Total += it.Quantity * it.UnitPrice
+		}
+		body, _ := json.Marshal(pu)
+		_, err := p.Purchase(ctx, body, terminal.Sign(s.key, terminal.PurchasePrefix, body))
+		if tepat.ErrorReason(err) == terminal.ReasonBalance {
+			return nil
+		}
+		return err
+	}
+	day := func(start time.Time, every int, overprice bool) error {
+		mu.Lock()
+		now = start
+		mu.Unlock()
+		var wg sync.WaitGroup
+		errs := make(chan error, len(buyers))
+		sem := make(chan struct{}, 8)
+		for i, b := range buyers {
+			shops := byRegency[b.regency]
+			if len(shops) == 0 || i%every != 0 {
+				continue
+			}
+			s := shops[i%len(shops)]
+			rice := int64(9450)
+			if overprice && i%5 == 0 {
+				rice = 11000 // above reference + 10 %: flagged
+			}
+			kg := 3 + int64(i%4)
+			if overprice {
+				kg = 2
+			}
+			items := []terminal.Item{{Category: "beras", Quantity: kg, Unit: "kg", UnitPrice: rice}}
+			if i%3 == 0 {
+				items = append(items, terminal.Item{Category: "telur", Quantity: 10, Unit: "butir", UnitPrice: 1500})
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func(tx string) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if err := pay(s, tx, b.card, items); err != nil {
+					errs <- err
+				}
+			}(fmt.Sprintf("%s-%d", start.Format("20060102"), i))
+			mu.Lock()
+			now = now.Add(20 * time.Second)
+			mu.Unlock()
+		}
+		wg.Wait()
+		close(errs)
+		return <-errs
+	}
+	if err := day(demoDay1, 1, false); err != nil {
+		return fmt.Errorf("demo purchases: %w", err)
+	}
+	if _, err := ledger.Settle(sys, d, 20191104, "", func() time.Time { return demoDay2 }); err != nil {
+		return fmt.Errorf("demo settle: %w", err)
+	}
+	if err := day(demoDay2, 4, true); err != nil {
+		return fmt.Errorf("demo purchases: %w", err)
+	}
+	// One purchase of the open day is voided by its terminal.
+	first := byRegency["32.01"][0]
+	var of string
+	if err := d.QueryRow(ctx, `SELECT tx FROM purchase WHERE terminal_id = $1 AND day = 20191105 ORDER BY id LIMIT 1`, first.term).Scan(&of); err == nil {
+		v, _ := json.Marshal(terminal.Void{Tx: "void-" + of, Terminal: first.term, VoidOf: of, Time: clock()})
+		if _, err := p.Void(ctx, v, terminal.Sign(first.key, terminal.VoidPrefix, v)); err != nil {
+			return fmt.Errorf("demo void: %w", err)
+		}
+	}
+	return nil
+}
