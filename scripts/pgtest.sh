@@ -5,6 +5,10 @@
 #
 #   eval "$(scripts/pgtest.sh start)"   # exports TEPAT_TEST_POSTGRES and PGTEST_DIR
 #   scripts/pgtest.sh stop "$PGTEST_DIR"
+#
+# Tests run without fsync (fast, not durable). PGTEST_DURABLE=1 starts a
+# server that is durable like production (fsync, synchronous_commit and
+# full_page_writes on), for benchmarks whose answers must be on disk.
 set -euo pipefail
 
 start() {
@@ -23,7 +27,11 @@ start() {
 	fi
 	$run "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log" >&2; exit 1; }
-	$run "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-k $dir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB" start >&2 ||
+	local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	if [ "${PGTEST_DURABLE:-}" = 1 ]; then
+		durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+	fi
+	$run "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-k $dir -c listen_addresses='' $durability -c max_connections=200 -c shared_buffers=256MB" start >&2 ||
 		{ cat "$dir/server.log" >&2; exit 1; }
 	echo "export PGTEST_DIR=$dir"
 	echo "export TEPAT_TEST_POSTGRES='postgres://postgres@/postgres?host=$dir&sslmode=disable'"
