@@ -115,7 +115,7 @@ type request struct {
 	items  string // JSON of the items, as stored
 	pre    error  // the refusal if this is a new transaction
 	flags  []flag
-	answer []byte
+	answer []byte // the receipt's bytes, signed when answered
 	err    error
 	ready  chan struct{}
 }
@@ -200,7 +200,12 @@ func (p *Processor) submit(ctx context.Context, r *request) ([]byte, error) {
 	p.mu.RUnlock()
 	select {
 	case <-r.ready:
-		return r.answer, r.err
+		if r.err != nil {
+			return nil, r.err
+		}
+		// Signed here, in the request's goroutine, not by the writer:
+		// deterministic signatures make a repeat's answer identical.
+		return terminal.SignEncoded(p.key, r.answer), nil
 	case <-ctx.Done():
 		// The batch may still commit it; a repeat gets the same receipt.
 		return nil, ctx.Err()
@@ -685,7 +690,7 @@ func (p *Processor) apply(ctx context.Context, tx *db.Tx, batch []*request) erro
 			postings = append(postings, id, w.id, o.total, id, m.id, -o.total)
 		}
 		rc.Card, rc.Program, rc.Total, rc.Balance = terminal.MaskCard(s.card), s.program, s.total, w.balance
-		s.answer = terminal.SignReceipt(p.key, rc)
+		s.answer = terminal.EncodeReceipt(rc)
 		r.answer = s.answer
 		existing[key] = s
 		ttime := r.p.Time

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -172,7 +173,7 @@ func decode(body []byte, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && strings.HasPrefix(te.Value, "number") {
+		if errors.As(err, &te) && strings.HasPrefix(te.Value, "number") && te.Type != nil && te.Type.Kind() == reflect.Int64 {
 			return Refuse(tepat.EINVALID, ReasonBadNumber, "angka pada %q tidak valid atau terlalu besar", te.Field)
 		}
 		if errors.As(err, &te) {
@@ -334,13 +335,25 @@ func Verify(pub ed25519.PublicKey, prefix string, body []byte, sig string) error
 }
 
 // SignReceipt encodes r and signs it with the server's key, giving the
-// exact body of the answer.
+// exact body of the answer (EncodeReceipt, then SignEncoded).
 func SignReceipt(key ed25519.PrivateKey, r Receipt) []byte {
+	return SignEncoded(key, EncodeReceipt(r))
+}
+
+// EncodeReceipt returns the bytes of r that the server signs, time in UTC.
+func EncodeReceipt(r Receipt) []byte {
 	r.Time = r.Time.UTC()
 	raw, err := json.Marshal(r)
 	if err != nil {
 		panic(err)
 	}
+	return raw
+}
+
+// SignEncoded signs encoded receipt bytes and returns the answer body.
+// Ed25519 signatures are deterministic, so signing the same bytes again
+// gives the same answer, byte for byte.
+func SignEncoded(key ed25519.PrivateKey, raw []byte) []byte {
 	out, err := json.Marshal(SignedReceipt{Receipt: raw, Signature: Sign(key, ReceiptPrefix, raw)})
 	if err != nil {
 		panic(err)

@@ -88,9 +88,10 @@ CREATE INDEX ledger_posting_account ON ledger_posting (account_id, txn_id);
 
 -- Purchases and voids from terminals, as accepted. (terminal_id, tx) is
 -- the terminal's idempotency key; digest is the SHA-256 of the request's
--- canonical form; answer is the signed receipt body returned, returned
--- again for a repeat. day is the server's date of acceptance in the
--- merchant's time zone (YYYYMMDD): the settlement day.
+-- canonical form; answer holds the receipt's bytes, signed again for a
+-- repeat (Ed25519 is deterministic: the same answer). day is the server's
+-- date of acceptance in the merchant's time zone (YYYYMMDD): the
+-- settlement day.
 CREATE TABLE purchase (
 	id            BIGINT PRIMARY KEY, -- = ledger_txn.id
 	kind          TEXT NOT NULL CHECK (kind IN ('PURCHASE', 'VOID')),
