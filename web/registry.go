@@ -10,6 +10,7 @@ import (
 
 	"tepat"
 	"tepat/auth"
+	"tepat/ledger"
 	"tepat/program"
 	"tepat/registry"
 )
@@ -106,6 +107,7 @@ type familyPage struct {
 	Duplicates []registry.Duplicate // open possible duplicates of its members
 	Proposals  []registry.Proposal
 	Benefits   []program.FamilyEntitlement
+	Wallets    []ledger.Wallet // food wallets, shown when there are any
 }
 
 func (s *Server) pageFamily(w http.ResponseWriter, r *http.Request) {
@@ -143,6 +145,9 @@ func (s *Server) showFamily(w http.ResponseWriter, r *http.Request, reveal bool)
 	}
 	if err == nil {
 		p.Benefits, err = program.FamilyEntitlements(ctx, s.DB, f.ID)
+	}
+	if err == nil {
+		p.Wallets, err = ledger.FamilyWallets(ctx, s.DB, f.ID)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

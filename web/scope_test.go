@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"tepat/auth"
 	"tepat/db"
 	"tepat/db/dbtest"
+	"tepat/ledger"
 	"tepat/registry"
 	"tepat/synth"
 )
@@ -57,7 +59,7 @@ var roles = []struct {
 	{"dinsos1", tepat.RoleDinsos, []string{"32.01"}},
 	{"pendamping1", tepat.RolePendamping, []string{"32.01.01"}},
 	{"bank1", tepat.RoleBank, []string{"BRI"}},
-	{"ewarong1", tepat.RoleEWarong, []string{"EW-1"}},
+	{"ewarong1", tepat.RoleEWarong, []string{"M000001"}}, // the e-Warong in 32.01 of ledgerScopeFixture
 	{"auditor1", tepat.RoleAuditor, nil},
 	{"satgas1", tepat.RoleSatgas, []string{"32.01"}},
 	{"humas1", tepat.RoleHumas, nil},
@@ -79,6 +81,7 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 		cycle := programFixture(t, d)
 		f33, _ := registry.GetFamily(sysCtx, d, id33, true)
 		nik33 := f33.Members[0].NIK
+		ledgerScopeFixture(t, d, v32, f33.KodeWilayah)
 		s := auth.New(d)
 		for _, r := range roles {
 			pw := addUser(t, s, r.name, r.role, r.scopes...)
@@ -343,9 +346,116 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 						t.Errorf("%s leaked a full KK number", what)
 					}
 				}
+
+				// The e-Warong and ledger routes. M000002 is BNI's, in 33:
+				// a reader outside 33, of another bank or another e-Warong
+				// gets 404 for it, exactly as for one that does not exist,
+				// and lists without it. Each write is refused with 403
+				// before its body is looked at. Disabling M000002 and
+				// revoking its terminal (pusat) changes nothing the later
+				// roles expect; twice changes nothing at all.
+				readsLedger := auth.Can(a, auth.PermLedgerRead)
+				seesM2 := readsLedger && a.InRegion(f33.KodeWilayah) && (a.Bank == "" || a.Bank == "BNI") && r.role != tepat.RoleEWarong
+				m2 := func(ok int) int {
+					switch {
+					case !readsLedger:
+						return http.StatusForbidden
+					case !seesM2:
+						return http.StatusNotFound
+					}
+					return ok
+				}
+				m2Write := func(p auth.Permission, ok int) int {
+					if !auth.Can(a, p) {
+						return http.StatusForbidden
+					}
+					return m2(ok)
+				}
+				nationalLedger := readsLedger && a.National() && a.Bank == "" && r.role != tepat.RoleEWarong
+				checkWant := http.StatusForbidden
+				if nationalLedger {
+					checkWant = http.StatusOK
+				}
+				for _, rt := range []struct {
+					method, path string
+					api          bool
+					ctype, body  string
+					form         url.Values
+					want         int
+					listsM2      bool // a 200 answer names M000002 exactly when it is in scope
+				}{
+					{method: "GET", path: "/api/v1/merchants", api: true, want: gateOr(auth.PermLedgerRead, 200), listsM2: true},
+					{method: "GET", path: "/api/v1/merchants?region=33", api: true, want: gateOr(auth.PermLedgerRead, 200), listsM2: true},
+					{method: "POST", path: "/api/v1/merchants", api: true, ctype: "application/json", body: "{}", want: gateOr(auth.PermMerchantManage, 400)},
+					{method: "GET", path: "/api/v1/merchants/M000002", api: true, want: m2(200)},
+					{method: "GET", path: "/api/v1/merchants/M999999", api: true, want: gateOr(auth.PermLedgerRead, 404)},
+					{method: "POST", path: "/api/v1/merchants/M000002/disable", api: true, want: m2Write(auth.PermMerchantManage, 200)},
+					{method: "GET", path: "/api/v1/merchants/M000002/sales", api: true, want: m2(200)},
+					{method: "GET", path: "/api/v1/merchants/M000002/settlements", api: true, want: m2(200)},
+					{method: "GET", path: "/api/v1/terminals", api: true, want: gateOr(auth.PermLedgerRead, 200), listsM2: true},
+					{method: "GET", path: "/api/v1/terminals?merchant=M000002", api: true, want: m2(200)},
+					{method: "POST", path: "/api/v1/terminals", api: true, ctype: "application/json", body: "{}", want: gateOr(auth.PermTerminalManage, 400)},
+					{method: "POST", path: "/api/v1/terminals/T000002/revoke", api: true, want: m2Write(auth.PermTerminalManage, 200)},
+					{method: "GET", path: "/api/v1/ledger/check", api: true, want: checkWant},
+					{method: "GET", path: "/api/v1/ledger/overview", api: true, want: gateOr(auth.PermStatsRead, 200)},
+					{method: "GET", path: "/api/v1/price-flags", api: true, want: gateOr(auth.PermLedgerRead, 200)},
+					{method: "GET", path: "/api/v1/price-flags?merchant=M000002", api: true, want: m2(200)},
+					{method: "POST", path: "/api/v1/settlements", api: true, ctype: "application/json", body: "{}", want: gateOr(auth.PermLedgerManage, 400)},
+					{method: "POST", path: "/api/v1/prices", api: true, ctype: "text/csv", body: "x", want: gateOr(auth.PermLedgerManage, 400)},
+					{method: "GET", path: "/ewarong", want: gateOr(auth.PermLedgerRead, 200), listsM2: true},
+					{method: "GET", path: "/ewarong?wilayah=33", want: gateOr(auth.PermLedgerRead, 200), listsM2: true},
+					{method: "POST", path: "/ewarong", form: csrfForm("type", "EWARONG", "bank", "BNI"), want: gateOr(auth.PermMerchantManage, 400)},
+					{method: "GET", path: "/ewarong/M000002", want: m2(200), listsM2: true},
+					{method: "POST", path: "/ewarong/M000002/nonaktif", form: csrfForm(), want: m2Write(auth.PermMerchantManage, 303)},
+					{method: "POST", path: "/terminal/T000002/cabut", form: csrfForm(), want: m2Write(auth.PermTerminalManage, 303)},
+					{method: "POST", path: "/terminal/T000001/cabut", form: csrfForm(), want: gateOr(auth.PermTerminalManage, 303)},
+					{method: "GET", path: "/buku-besar", want: gateOr(auth.PermLedgerRead, 200)},
+					{method: "POST", path: "/buku-besar/penyelesaian", form: csrfForm("date", "x"), want: gateOr(auth.PermLedgerManage, 400)},
+					{method: "POST", path: "/buku-besar/harga", form: csrfForm(), want: gateOr(auth.PermLedgerManage, 400)},
+				} {
+					what := rt.method + " " + rt.path
+					var resp *http.Response
+					var body string
+					if rt.api {
+						resp, body = call(t, b, rt.method, rt.path, token, rt.ctype, rt.body)
+					} else {
+						resp, body = b.do(rt.method, rt.path, rt.form)
+					}
+					expect(what, resp.StatusCode, rt.want)
+					if resp.StatusCode != 200 {
+						continue
+					}
+					if rt.listsM2 && strings.Contains(body, "M000002") != seesM2 {
+						t.Errorf("%s: names M000002: %v, in scope: %v", what, !seesM2, seesM2)
+					}
+					// The ledger check is shown to national readers only.
+					if rt.path == "/buku-besar" && strings.Contains(body, `id="check"`) != nationalLedger {
+						t.Errorf("%s: check shown: %v, national: %v", what, !nationalLedger, nationalLedger)
+					}
+				}
 			})
 		}
 	})
+}
+
+// ledgerScopeFixture adds two e-Warong with a terminal each: M000001
+// (BRI) in village v32 with T000001, M000002 (BNI) in village v33 with
+// T000002.
+func ledgerScopeFixture(t *testing.T, d *db.DB, v32, v33 string) {
+	t.Helper()
+	for _, m := range []ledger.NewMerchant{
+		{Name: "e-Warong Sukamaju", Type: ledger.TypeEWarong, Village: v32, Bank: "BRI"},
+		{Name: "RPK Semarang", Type: ledger.TypeRPK, Village: v33, Bank: "BNI"},
+	} {
+		added, err := ledger.AddMerchant(sysCtx, d, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _, _ := ed25519.GenerateKey(nil)
+		if _, err := ledger.RegisterTerminal(sysCtx, d, added.ID, pub); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestRegistryNeedsCredentials(t *testing.T) {
