@@ -68,7 +68,7 @@ fund() { # funded wallets, 20 merchants, 50 terminals (keys in $work/keys-$engin
 	"$t" reconcile --cycle "$id" > /dev/null 2>&1
 	mkdir -p "$work/keys-$engine"
 	local villages m i
-	villages=$("$t" region children 32.01.01 | awk -F'"' '/"code"/ {print $4}' | head -20)
+	villages=$(for dc in 32.01.01 32.01.02; do "$t" region children $dc; done | awk -F'"' '/"code"/ {print $4}' | head -20)
 	i=0
 	for v in $villages; do
 		m=$("$t" merchant add --name "e-Warong $v" --village "$v" --bank BRI | awk -F'"' '/"id"/ {print $4; exit}')
@@ -96,7 +96,7 @@ serve() {
 load() { # label, extra flags...
 	local label=$1; shift
 	"$t" terminal load --server "$url" --keys "$work/keys-$engine" --card-file "$work/cards-$engine.txt" \
-		--terminals 50 --cards "$(wc -l < "$work/cards-$engine.txt")" "$@" > "$work/load.json"
+		--terminals 50 --cards "$(wc -l < "$work/cards-$engine.txt")" --program PANGAN --item beras:1:kg:1000 "$@" > "$work/load.json"
 	printf '%-34s %s\n' "$engine $label" "$(tr -d '\n ' < "$work/load.json")"
 }
 
