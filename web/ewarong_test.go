@@ -337,6 +337,10 @@ func TestEWarongPagesAndAPI(t *testing.T) {
 
 		t.Run("LedgerPageShowsCheckOK", func(t *testing.T) {
 			resp, body := pusat.do("GET", "/buku-besar", nil)
+			if resp.StatusCode != 200 || strings.Contains(body, "Buku besar seimbang") || !strings.Contains(body, "/buku-besar?periksa=1") {
+				t.Fatalf("the check ran without being asked, or cannot be asked for: %d", resp.StatusCode)
+			}
+			resp, body = pusat.do("GET", "/buku-besar?periksa=1", nil)
 			checkLedgerPage(t, "/buku-besar", body)
 			if resp.StatusCode != 200 || !strings.Contains(body, "Buku besar seimbang") || !strings.Contains(body, "Dompet keluarga") ||
 				!strings.Contains(body, "/buku-besar/penyelesaian") || !strings.Contains(body, "Rp4.000") {
@@ -352,7 +356,7 @@ func TestEWarongPagesAndAPI(t *testing.T) {
 			}
 			// The auditor reads, but has no forms.
 			b, _ := login("auditor1")
-			_, body = b.do("GET", "/buku-besar", nil)
+			_, body = b.do("GET", "/buku-besar?periksa=1", nil)
 			if !strings.Contains(body, "Buku besar seimbang") || strings.Contains(body, "/buku-besar/harga") {
 				t.Fatal("auditor's ledger page")
 			}

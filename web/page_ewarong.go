@@ -283,6 +283,7 @@ type ledgerPage struct {
 	Settlements []ledger.Settlement
 	More        bool // settlements not listed
 	CanManage   bool
+	CanCheck    bool // national: may run the ledger check
 
 	Date    string // the settle form's date
 	Settled *ledger.SettleResult
@@ -329,14 +330,19 @@ func (s *Server) showLedger(w http.ResponseWriter, r *http.Request, status int, 
 			return
 		}
 	}
-	s.extendDeadline(w, r)
-	rep, err := ledger.Check(ctx, s.DB)
-	switch {
-	case err == nil:
-		p.Check, p.Problems = &rep, rep.Problems()
-	case tepat.ErrorCode(err) != tepat.EFORBIDDEN:
-		s.writeError(w, r, err)
-		return
+	// The check reads every posting: it runs when asked (?periksa=1),
+	// not on every view.
+	p.CanCheck = a.National() && a.Bank == "" && a.Role != tepat.RoleEWarong
+	if p.CanCheck && r.URL.Query().Get("periksa") == "1" {
+		s.extendDeadline(w, r)
+		rep, err := ledger.Check(ctx, s.DB)
+		switch {
+		case err == nil:
+			p.Check, p.Problems = &rep, rep.Problems()
+		case tepat.ErrorCode(err) != tepat.EFORBIDDEN:
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	if p.Flags, err = ledger.PriceFlags(ctx, s.DB, "", maxFlagsHTML); err == nil {
 		p.Settlements, err = ledger.Settlements(ctx, s.DB, 0, "")

@@ -347,7 +347,7 @@ func (app *App) priceCmd() *cobra.Command {
 			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
 				n, err := ledger.LoadPrices(ctx, d, filepath.Base(args[0]), f)
 				if err != nil {
-					return err
+					return app.fileRefused(err)
 				}
 				return app.printJSON(map[string]int{"loaded": n})
 			})
