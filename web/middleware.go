@@ -29,9 +29,11 @@ func requestID(ctx context.Context) string {
 func newRequestID() string {
 	var b [8]byte
 	rand.Read(b[:])
-	// The "r" keeps an all-digit id from looking like a NIK or KK number
-	// to log scanners (and to the test that no 16-digit number is logged).
-	return "r" + hex.EncodeToString(b[:])
+	// The "r" and the dash keep an all-digit id from ever looking like a
+	// NIK or KK number (16 digits) to log scanners, and to the test that no
+	// 16-digit number is logged: at most 8 digits run together.
+	h := hex.EncodeToString(b[:])
+	return "r" + h[:8] + "-" + h[8:]
 }
 
 type metrics struct {
