@@ -129,7 +129,9 @@ func readBatch(ctx context.Context, q db.Querier, c cycle) (Manifest, error) {
 const maxListed = 20
 
 // recordInstructions records the payment instructions of c's first
-// export and moves it to DISBURSING.
+// export and moves it to DISBURSING. A family whose entitlement is
+// reserved to an offline terminal (a CASH manifest, active or already
+// paid from) gets no instruction: it is paid offline, never twice.
 func recordInstructions(ctx context.Context, tx *db.Tx, c cycle) (Manifest, error) {
 	joins, routed := routeJoins("$2", "e.village")
 	rows, err := tx.Query(ctx, `SELECT e.village / 1000000, COUNT(*) FROM entitlement e`+joins+`
@@ -169,6 +171,8 @@ func recordInstructions(ctx context.Context, tx *db.Tx, c cycle) (Manifest, erro
 		FROM entitlement e`+joins+`
 		JOIN account a ON a.family_id = e.family_id AND a.bank = `+routed+` AND a.status = 'AKTIF'
 		WHERE e.cycle_id = $1 AND e.reserve = 0
+			AND NOT EXISTS (SELECT 1 FROM reservation r JOIN manifest mf ON mf.id = r.manifest_id
+				WHERE r.cycle_id = e.cycle_id AND r.family_id = e.family_id AND mf.kind = 'CASH' AND (r.active OR r.spent > 0))
 		ORDER BY e.family_id`, c.ID, c.Program, a.Username, now); err != nil {
 		return Manifest{}, fmt.Errorf("export cycle %d: instructions: %w", c.ID, err)
 	}

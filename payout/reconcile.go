@@ -302,18 +302,23 @@ func (rc *reconciler) effective(ctx context.Context) error {
 
 // outcomeQuery selects one outcome per entitlement of cycle $1 in scope,
 // once effective has run. Bank and account are those of the latest
-// instruction.
+// instruction. Cash paid through offline EDC terminals (offline_paid,
+// never exported to a bank: a reserved family is skipped by the export)
+// counts first, with reason OFFLINE.
 func (rc *reconciler) outcomeQuery() string {
 	return `SELECT e.cycle_id, e.family_id, e.no_kk, e.village, COALESCE(u.bank, p.bank, '') AS bank,
 			COALESCE(u.nomor_rekening, p.nomor_rekening, '') AS nomor_rekening, e.amount,
-			CASE WHEN p.family_id IS NULL THEN 'NOT_EXPORTED'
+			CASE WHEN o.family_id IS NOT NULL AND o.amount = e.amount THEN 'PAID'
+				WHEN o.family_id IS NOT NULL THEN 'AMOUNT_MISMATCH'
+				WHEN p.family_id IS NULL THEN 'NOT_EXPORTED'
 				WHEN f.family_id IS NULL THEN 'UNREPORTED'
 				WHEN f.status = 'GAGAL' THEN 'FAILED'
 				WHEN f.amount = e.amount THEN 'PAID'
 				ELSE 'AMOUNT_MISMATCH' END AS outcome,
-			CASE WHEN f.status = 'BERHASIL' THEN f.amount ELSE 0 END AS credited,
-			COALESCE(f.reason, '') AS reason, f.report_id, f.line
+			CASE WHEN o.family_id IS NOT NULL THEN o.amount WHEN f.status = 'BERHASIL' THEN f.amount ELSE 0 END AS credited,
+			CASE WHEN o.family_id IS NOT NULL THEN 'OFFLINE' ELSE COALESCE(f.reason, '') END AS reason, f.report_id, f.line
 		FROM entitlement e
+		LEFT JOIN offline_paid o ON o.cycle_id = e.cycle_id AND o.family_id = e.family_id
 		LEFT JOIN payout p ON p.cycle_id = e.cycle_id AND p.family_id = e.family_id
 		LEFT JOIN recon_reissue u ON u.family_id = e.family_id
 		LEFT JOIN recon_effective f ON f.family_id = e.family_id

@@ -169,6 +169,11 @@ func decode(body []byte, v any) error {
 	if len(body) > MaxBody {
 		return Refuse(tepat.EINVALID, ReasonTooLarge, "permintaan lebih dari %d byte", MaxBody)
 	}
+	return decodeAny(body, v)
+}
+
+// decodeAny is decode without the size limit (the caller has its own).
+func decodeAny(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -40,12 +40,14 @@ CREATE TABLE card_block (
 
 -- Ledger accounts. FUND: a program's fund at the ministry; WALLET: a
 -- family's wallet for one program; MERCHANT: what is owed to a merchant;
--- SETTLEMENT: what a bank has settled to merchants. balance is the sum of
+-- SETTLEMENT: what a bank has settled to merchants; RESERVE: wallet money
+-- reserved to one offline terminal (merchant_id holds the manifest id).
+-- balance is the sum of
 -- the account's postings, kept with each posting; a wallet never goes
 -- below zero (checked here as a last line, enforced by the ledger).
 CREATE TABLE ledger_account (
 	id          {{id}},
-	kind        TEXT NOT NULL CHECK (kind IN ('FUND', 'WALLET', 'MERCHANT', 'SETTLEMENT')),
+	kind        TEXT NOT NULL CHECK (kind IN ('FUND', 'WALLET', 'MERCHANT', 'SETTLEMENT', 'RESERVE')),
 	program     TEXT NOT NULL DEFAULT '',
 	family_id   BIGINT NOT NULL DEFAULT 0,
 	merchant_id TEXT NOT NULL DEFAULT '',
@@ -68,7 +70,7 @@ INSERT INTO ledger_seq (name, next) VALUES ('txn', 1);
 
 CREATE TABLE ledger_txn (
 	id     BIGINT PRIMARY KEY,
-	kind   TEXT NOT NULL CHECK (kind IN ('CREDIT', 'PURCHASE', 'VOID', 'EXPIRE', 'SETTLE')),
+	kind   TEXT NOT NULL CHECK (kind IN ('CREDIT', 'PURCHASE', 'VOID', 'EXPIRE', 'SETTLE', 'RESERVE', 'RELEASE', 'OFFLINE')),
 	ref    TEXT NOT NULL,
 	amount BIGINT NOT NULL CHECK (amount >= 0),
 	at     {{time}} NOT NULL,

@@ -1,0 +1,518 @@
+package ledger
+
+import (
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"tepat"
+	"tepat/db"
+	"tepat/program"
+	"tepat/terminal"
+)
+
+// SyncConfig tunes Sync.
+type SyncConfig struct {
+	// Skew is how far in the future an entry's time may be (default 5 min).
+	Skew time.Duration
+	// Clock gives the server's time (default time.Now).
+	Clock func() time.Time
+}
+
+// received is one entry of an upload as the server reads it.
+type received struct {
+	raw     terminal.SignedEntry
+	body    []byte
+	e       terminal.Entry
+	seq     int64 // from e, or read leniently from a body that does not decode
+	hash    string
+	sigOK   bool
+	decoded error // nil when e is valid
+}
+
+// Sync takes a terminal's upload of offline entries. Every entry is
+// verified (signature with the terminal's key — also a revoked terminal's
+// — and fields), then taken in sequence order on the terminal's chain:
+//
+//   - a sequence number the server already holds with the same content is
+//     a duplicate (harmless), with other content a fork (CABANG_GANDA);
+//   - the next number is taken: applied to the ledger if its chain link,
+//     time, manifest, family and allowance are right, else queued as a
+//     conflict with its code; either way the chain moves on, so one bad
+//     entry never blocks the valid ones after it (an entry whose own
+//     signature fails leaves its hash unknown: the next entry's signed prev
+//     is trusted);
+//   - entries after a gap wait (Pending): the answer's LastSeq tells the
+//     terminal where to resume.
+//
+// Applying an entry posts it (CASH: program fund → merchant, and the
+// entitlement is marked paid offline for reconciliation; WALLET: the
+// manifest's reserve → merchant) and counts it against the family's
+// allowance. It all happens in one transaction: an upload cut off or
+// repeated applies nothing twice. Signatures are verified in parallel
+// before the transaction.
+func Sync(ctx context.Context, d *db.DB, up terminal.Upload, cfg SyncConfig) (terminal.SyncResult, error) {
+	if cfg.Skew <= 0 {
+		cfg.Skew = 5 * time.Minute
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	now := cfg.Clock().UTC().Truncate(time.Microsecond)
+	var pub []byte
+	var status, merchantID, village string
+	var revoked sql.NullTime
+	err := d.QueryRow(ctx, `SELECT t.public_key, t.status, t.revoked_at, t.merchant_id, m.village FROM terminal t JOIN merchant m ON m.id = t.merchant_id
+		WHERE t.id = $1`, up.Terminal).Scan(&pub, &status, &revoked, &merchantID, &village)
+	if errors.Is(err, sql.ErrNoRows) {
+		return terminal.SyncResult{}, terminal.Refuse(tepat.EUNAUTHORIZED, terminal.ReasonUnknownTerm, "terminal %s tidak dikenal", up.Terminal)
+	} else if err != nil {
+		return terminal.SyncResult{}, err
+	}
+	entries := verifyAll(ed25519.PublicKey(pub), up.Entries)
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].seq < entries[j].seq })
+
+	res := terminal.SyncResult{Terminal: up.Terminal, Conflicts: []terminal.EntryConflict{}}
+	err = d.InTx(ctx, func(tx *db.Tx) error {
+		res = terminal.SyncResult{Terminal: up.Terminal, Conflicts: []terminal.EntryConflict{}}
+		s := &syncer{tx: tx, terminal: up.Terminal, merchant: merchantID, village: village, now: now, skew: cfg.Skew,
+			manifests: map[string]*syncManifest{}}
+		if status == StatusRevoked && revoked.Valid {
+			t := revoked.Time.UTC()
+			s.revokedAt = &t
+		}
+		return s.run(ctx, entries, &res)
+	})
+	if err != nil {
+		return terminal.SyncResult{}, err
+	}
+	return res, nil
+}
+
+// verifyAll decodes and verifies every entry, on all cores.
+func verifyAll(pub ed25519.PublicKey, in []terminal.SignedEntry) []*received {
+	out := make([]*received, len(in))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	next := make(chan int, len(in))
+	for i := range in {
+		next <- i
+	}
+	close(next)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r := &received{raw: in[i]}
+				r.body, _ = base64.StdEncoding.DecodeString(in[i].Body)
+				r.hash = terminal.HexHash(terminal.EntryHash(r.body))
+				r.sigOK = terminal.Verify(pub, terminal.EntryPrefix, r.body, in[i].Signature) == nil
+				r.e, r.decoded = terminal.DecodeEntry(r.body)
+				if r.decoded == nil {
+					r.seq = r.e.Seq
+				} else {
+					var lenient struct {
+						Seq int64 `json:"seq"`
+					}
+					json.Unmarshal(r.body, &lenient)
+					r.seq = lenient.Seq
+				}
+				out[i] = r
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+type syncManifest struct {
+	id, kind, program, status string
+	cycle                     int64
+	validUntil                time.Time
+	reserve                   int64 // RESERVE account (wallet manifests)
+	prog                      *program.Program
+}
+
+type syncReservation struct {
+	family, allowance, spent, delta int64
+}
+
+type syncer struct {
+	tx        *db.Tx
+	terminal  string
+	merchant  string
+	village   string
+	now       time.Time
+	skew      time.Duration
+	revokedAt *time.Time
+
+	manifests map[string]*syncManifest
+	res       map[string]*syncReservation // manifest + "/" + kk
+
+	entryRows, conflictRows, txnRows, postingRows []any
+	nEntry, nConflict, nTxn                       int
+	paid                                          map[[2]int64]int64 // (cycle, family) → cash paid now
+}
+
+func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.SyncResult) error {
+	tx := s.tx
+	lock := ""
+	if tx.Engine() == db.Postgres {
+		lock = " FOR UPDATE"
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO offline_chain (terminal_id, last_seq, last_hash, synced_at) VALUES ($1, 0, $2, $3)
+		ON CONFLICT (terminal_id) DO NOTHING`, s.terminal, terminal.HexHash(terminal.GenesisHash), s.now); err != nil {
+		return err
+	}
+	var lastSeq int64
+	var lastHash string
+	if err := tx.QueryRow(ctx, `SELECT last_seq, last_hash FROM offline_chain WHERE terminal_id = $1`+lock, s.terminal).Scan(&lastSeq, &lastHash); err != nil {
+		return err
+	}
+	// What the server already holds of the upload's sequence numbers.
+	held := map[int64]string{}
+	if len(entries) > 0 {
+		lo, hi := entries[0].seq, entries[len(entries)-1].seq
+		if lo <= lastSeq {
+			rows, err := tx.Query(ctx, `SELECT seq, hash FROM offline_entry WHERE terminal_id = $1 AND seq BETWEEN $2 AND $3`, s.terminal, lo, min(hi, lastSeq))
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var seq int64
+				var h string
+				if err := rows.Scan(&seq, &h); err != nil {
+					rows.Close()
+					return err
+				}
+				held[seq] = h
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.load(ctx, entries, lastSeq); err != nil {
+		return err
+	}
+	base, err := nextIDs(ctx, tx, "txn", int64(len(entries)))
+	if err != nil {
+		return err
+	}
+	merchantAcct, err := s.merchantAccount(ctx)
+	if err != nil {
+		return err
+	}
+	funds := map[string]int64{}
+	s.paid = map[[2]int64]int64{}
+	for i, r := range entries {
+		switch {
+		case r.seq <= 0:
+			s.conflict(r, terminal.ConflictMalformed, "entri tanpa nomor urut yang dapat dibaca")
+			res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: terminal.ConflictMalformed, Detail: "nomor urut tidak terbaca"})
+			continue
+		case r.seq <= lastSeq:
+			if held[r.seq] == r.hash {
+				res.Duplicates++
+			} else {
+				detail := fmt.Sprintf("nomor urut %d sudah diterima dengan isi lain", r.seq)
+				s.conflict(r, terminal.ConflictFork, detail)
+				res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: terminal.ConflictFork, Detail: detail})
+			}
+			continue
+		case r.seq > lastSeq+1:
+			res.Pending++
+			continue
+		}
+		// The next entry of the chain: taken, applied or not.
+		code, detail := s.check(r, lastHash)
+		id := base + int64(i)
+		var txn *int64
+		if code == "" {
+			m := s.manifests[r.e.Manifest]
+			rv := s.res[r.e.Manifest+"/"+r.e.KK]
+			rv.spent += r.e.Amount
+			rv.delta += r.e.Amount
+			from := m.reserve
+			if m.kind == terminal.ManifestCash {
+				if _, ok := funds[m.program]; !ok {
+					if funds[m.program], err = ensureAccount(ctx, tx, "FUND", m.program, ""); err != nil {
+						return err
+					}
+				}
+				from = funds[m.program]
+				s.paid[[2]int64{m.cycle, rv.family}] += r.e.Amount
+			}
+			s.txnRows = append(s.txnRows, id, "OFFLINE", fmt.Sprintf("%s:%d", s.terminal, r.seq), r.e.Amount, s.now, s.terminal)
+			s.postingRows = append(s.postingRows, id, from, -r.e.Amount, id, merchantAcct, r.e.Amount)
+			s.nTxn++
+			txn = &id
+			res.Applied++
+		} else {
+			s.conflict(r, code, detail)
+			res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
+		}
+		s.entry(r, code, txn)
+		held[r.seq] = r.hash
+		lastSeq = r.seq
+		lastHash = r.hash
+		if !r.sigOK || r.decoded != nil {
+			lastHash = "" // unknown: the next entry's signed prev is trusted
+		}
+	}
+	res.LastSeq = lastSeq
+	return s.write(ctx, base, base+int64(len(entries)), lastSeq, lastHash)
+}
+
+// check returns the conflict code of the next entry of the chain, or ""
+// when it can be applied.
+func (s *syncer) check(r *received, lastHash string) (string, string) {
+	if !r.sigOK {
+		return terminal.ConflictSignature, "tanda tangan entri tidak sah"
+	}
+	if r.decoded != nil {
+		return terminal.ConflictMalformed, tepat.ErrorMessage(r.decoded)
+	}
+	e := r.e
+	switch {
+	case e.Terminal != s.terminal:
+		return terminal.ConflictWrongTerm, fmt.Sprintf("entri menyebut terminal %s", e.Terminal)
+	case lastHash != "" && e.Prev != lastHash:
+		return terminal.ConflictChain, fmt.Sprintf("prev entri %d bukan hash entri sebelumnya", e.Seq)
+	case e.Time.After(s.now.Add(s.skew)):
+		return terminal.ConflictFuture, fmt.Sprintf("waktu entri %s di masa depan", e.Time.Format(time.RFC3339))
+	case s.revokedAt != nil && e.Time.After(*s.revokedAt):
+		return terminal.ConflictRevoked, fmt.Sprintf("ditandatangani setelah terminal dicabut %s", s.revokedAt.Format(time.RFC3339))
+	}
+	m := s.manifests[e.Manifest]
+	if m == nil {
+		return terminal.ConflictManifest, fmt.Sprintf("manifes %s bukan untuk terminal ini", e.Manifest)
+	}
+	if e.Time.After(m.validUntil) {
+		return terminal.ConflictExpired, fmt.Sprintf("ditandatangani setelah manifes berakhir %s", m.validUntil.Format(time.RFC3339))
+	}
+	if m.status != ManifestActive {
+		return terminal.ConflictReleased, fmt.Sprintf("manifes %s sudah %s", m.id, m.status)
+	}
+	rv := s.res[e.Manifest+"/"+e.KK]
+	if rv == nil {
+		return terminal.ConflictNotListed, "keluarga tidak ada di manifes"
+	}
+	if m.kind == terminal.ManifestCash && len(e.Items) > 0 {
+		return terminal.ConflictMalformed, "manifes tunai tidak memuat barang"
+	}
+	if m.kind == terminal.ManifestWallet {
+		if len(e.Items) == 0 {
+			return terminal.ConflictMalformed, "belanja dompet pangan harus memuat barang"
+		}
+		for _, it := range e.Items {
+			if m.prog == nil || !m.prog.Permits(it.Category) || !program.KnownUnit(it.Category, it.Unit) {
+				return terminal.ConflictItems, fmt.Sprintf("%s/%s tidak boleh dibeli dengan %s", it.Category, it.Unit, m.program)
+			}
+		}
+	}
+	if rv.spent+e.Amount > rv.allowance {
+		return terminal.ConflictAllowance, fmt.Sprintf("sisa jatah %d, entri %d", rv.allowance-rv.spent, e.Amount)
+	}
+	return "", ""
+}
+
+// load reads the manifests and reservations the upload names.
+func (s *syncer) load(ctx context.Context, entries []*received, lastSeq int64) error {
+	ids := map[string]bool{}
+	var keys []any
+	seen := map[string]bool{}
+	for _, r := range entries {
+		if r.decoded != nil || r.seq <= lastSeq {
+			continue
+		}
+		ids[r.e.Manifest] = true
+		k := r.e.Manifest + "/" + r.e.KK
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, r.e.Manifest, r.e.KK)
+		}
+	}
+	s.res = map[string]*syncReservation{}
+	if len(ids) == 0 {
+		return nil
+	}
+	args := keysOf(ids)
+	rows, err := s.tx.Query(ctx, `SELECT mf.id, mf.kind, mf.program, mf.status, mf.cycle_id, mf.valid_until,
+			COALESCE((SELECT a.id FROM ledger_account a WHERE a.kind = 'RESERVE' AND a.merchant_id = mf.id), 0), v.definition
+		FROM manifest mf JOIN cycle c ON c.id = mf.cycle_id JOIN program_version v ON v.id = c.program_version_id
+		WHERE mf.terminal_id = $1 AND mf.id IN (`+placeholders(2, len(args))+`)`, append([]any{s.terminal}, args...)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		m := &syncManifest{}
+		var def string
+		if err := rows.Scan(&m.id, &m.kind, &m.program, &m.status, &m.cycle, &m.validUntil, &m.reserve, &def); err != nil {
+			rows.Close()
+			return err
+		}
+		m.validUntil = m.validUntil.UTC()
+		if p, err := program.Decode(def); err == nil {
+			m.prog = &p
+		}
+		s.manifests[m.id] = m
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Reservations by (manifest, KK), in chunks.
+	for len(keys) > 0 {
+		n := min(len(keys), 2*500)
+		chunk := keys[:n]
+		keys = keys[n:]
+		vals := make([]any, 0, len(chunk))
+		for i := 0; i < len(chunk); i += 2 {
+			var kk int64
+			fmt.Sscan(chunk[i+1].(string), &kk)
+			vals = append(vals, chunk[i], kk)
+		}
+		lock := ""
+		if s.tx.Engine() == db.Postgres {
+			lock = " FOR UPDATE"
+		}
+		rows, err := s.tx.Query(ctx, `SELECT manifest_id, no_kk, family_id, allowance, spent FROM reservation
+			WHERE (manifest_id, no_kk) IN (`+valuesList(len(vals)/2, 2, []string{"TEXT", "BIGINT"})+`)`+lock, vals...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var mid string
+			var kk int64
+			rv := &syncReservation{}
+			if err := rows.Scan(&mid, &kk, &rv.family, &rv.allowance, &rv.spent); err != nil {
+				rows.Close()
+				return err
+			}
+			s.res[fmt.Sprintf("%s/%016d", mid, kk)] = rv
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *syncer) merchantAccount(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.tx.QueryRow(ctx, `SELECT id FROM ledger_account WHERE kind = 'MERCHANT' AND merchant_id = $1`, s.merchant).Scan(&id)
+	return id, err
+}
+
+// entry records a taken entry (applied, or a conflict).
+func (s *syncer) entry(r *received, code string, txn *int64) {
+	status := "APPLIED"
+	if code != "" {
+		status = "CONFLICT"
+	}
+	var family, amount int64
+	var manifest string
+	var at any
+	if r.decoded == nil {
+		manifest, amount, at = r.e.Manifest, r.e.Amount, r.e.Time
+		if rv := s.res[r.e.Manifest+"/"+r.e.KK]; rv != nil {
+			family = rv.family
+		}
+	}
+	s.entryRows = append(s.entryRows, s.terminal, r.seq, r.hash, manifest, family, amount, at, r.body, r.raw.Signature, status, code, txn, s.now)
+	s.nEntry++
+}
+
+// conflict queues an entry for review (once per entry and code).
+func (s *syncer) conflict(r *received, code, detail string) {
+	var manifest string
+	var amount int64
+	if r.decoded == nil {
+		manifest, amount = r.e.Manifest, r.e.Amount
+	}
+	s.conflictRows = append(s.conflictRows, s.terminal, r.seq, code, detail, manifest, s.village, amount, r.body, s.now)
+	s.nConflict++
+}
+
+// write stores what run decided: a few multi-row statements.
+func (s *syncer) write(ctx context.Context, base, end, lastSeq int64, lastHash string) error {
+	tx := s.tx
+	for _, b := range chunks(s.entryRows, 13, 400) {
+		if _, err := tx.Exec(ctx, `INSERT INTO offline_entry (terminal_id, seq, hash, manifest_id, family_id, amount, entry_time, body, signature,
+			status, code, txn_id, received_at) VALUES `+valuesList(len(b)/13, 13, nil), b...); err != nil {
+			return err
+		}
+	}
+	for _, b := range chunks(s.conflictRows, 9, 400) {
+		if _, err := tx.Exec(ctx, `INSERT INTO offline_conflict (terminal_id, seq, code, detail, manifest_id, village, amount, body, received_at)
+			VALUES `+valuesList(len(b)/9, 9, nil)+` ON CONFLICT (terminal_id, seq, code) DO NOTHING`, b...); err != nil {
+			return err
+		}
+	}
+	for _, b := range chunks(s.txnRows, 6, 400) {
+		if _, err := tx.Exec(ctx, `INSERT INTO ledger_txn (id, kind, ref, amount, at, actor) VALUES `+valuesList(len(b)/6, 6, nil), b...); err != nil {
+			return err
+		}
+	}
+	for _, b := range chunks(s.postingRows, 3, 800) {
+		if _, err := tx.Exec(ctx, `INSERT INTO ledger_posting (txn_id, account_id, amount) VALUES `+valuesList(len(b)/3, 3, nil), b...); err != nil {
+			return err
+		}
+	}
+	if s.nTxn > 0 {
+		if err := applyPostings(ctx, tx, base, end); err != nil {
+			return err
+		}
+	}
+	var spent []any
+	for k, rv := range s.res {
+		if rv.delta != 0 {
+			mid, _, _ := strings.Cut(k, "/")
+			spent = append(spent, mid, rv.family, rv.delta)
+		}
+	}
+	for _, b := range chunks(spent, 3, 400) {
+		if _, err := tx.Exec(ctx, `UPDATE reservation SET spent = spent + v.column3
+			FROM (VALUES `+valuesList(len(b)/3, 3, []string{"TEXT", "BIGINT", "BIGINT"})+`) AS v
+			WHERE reservation.manifest_id = v.column1 AND reservation.family_id = v.column2`, b...); err != nil {
+			return err
+		}
+	}
+	var paid []any
+	for k, v := range s.paid {
+		paid = append(paid, k[0], k[1], v)
+	}
+	for _, b := range chunks(paid, 3, 400) {
+		if _, err := tx.Exec(ctx, `INSERT INTO offline_paid (cycle_id, family_id, amount) VALUES `+valuesList(len(b)/3, 3, nil)+`
+			ON CONFLICT (cycle_id, family_id) DO UPDATE SET amount = offline_paid.amount + excluded.amount`, b...); err != nil {
+			return err
+		}
+	}
+	_, err := tx.Exec(ctx, `UPDATE offline_chain SET last_seq = $2, last_hash = $3, synced_at = $4 WHERE terminal_id = $1`,
+		s.terminal, lastSeq, lastHash, s.now)
+	return err
+}
+
+// chunks splits rows of cols values into slices of at most n rows.
+func chunks(rows []any, cols, n int) [][]any {
+	var out [][]any
+	for len(rows) > 0 {
+		k := min(len(rows), cols*n)
+		out = append(out, rows[:k])
+		rows = rows[k:]
+	}
+	return out
+}
