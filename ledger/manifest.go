@@ -27,6 +27,11 @@ const (
 	ManifestReleased = "DILEPAS"     // its terminal was revoked; unspent returned after the grace
 )
 
+// DefaultOfflineGrace is how long after a manifest's validity or its
+// terminal's revocation entries may still be synced before the unspent
+// allowance is released.
+const DefaultOfflineGrace = 24 * time.Hour
+
 // Default and longest validity of a manifest.
 const (
 	DefaultManifestValidity = 7 * 24 * time.Hour

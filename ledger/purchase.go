@@ -146,6 +146,9 @@ func (p *Processor) Close() {
 	<-p.done
 }
 
+// Key is the server's signing key (receipts, manifests).
+func (p *Processor) Key() ed25519.PrivateKey { return p.key }
+
 // PublicKey is the key receipts are signed with.
 func (p *Processor) PublicKey() ed25519.PublicKey { return p.key.Public().(ed25519.PublicKey) }
 

@@ -98,10 +98,11 @@ const (
 // view should not pay them again for its stylesheet.
 var publicRoutes = map[string]bool{"GET /static/": true, "GET /healthz": true, "GET /metrics": true,
 	// Terminals sign each request instead of logging in.
-	"POST " + terminal.PathPurchase: true, "POST " + terminal.PathVoid: true, "GET " + terminal.PathServerKey: true}
+	"POST " + terminal.PathPurchase: true, "POST " + terminal.PathVoid: true, "GET " + terminal.PathServerKey: true,
+	"POST " + terminal.PathManifest: true, "POST " + terminal.PathSync: true}
 
 // uploadRoutes may receive bodies up to maxUpload.
-var uploadRoutes = map[string]bool{"POST /api/v1/imports": true, "POST /impor": true,
+var uploadRoutes = map[string]bool{"POST /api/v1/imports": true, "POST /impor": true, "POST " + terminal.PathSync: true,
 	"POST /api/v1/banks/{bank}/accounts": true, "POST /api/v1/banks/{bank}/reports": true,
 	"POST /penyaluran/rekening": true, "POST /penyaluran/laporan": true}
 

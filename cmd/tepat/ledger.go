@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,10 +175,126 @@ func (app *App) terminalCmd() *cobra.Command {
 	}
 	list.Flags().StringVar(&of, "merchant", "", "only this merchant's terminals")
 	cmd.AddCommand(register, revoke, list)
+	cmd.AddCommand(app.manifestCmds()...)
 	for _, add := range terminalSubcommands {
 		cmd.AddCommand(add(app))
 	}
 	return cmd
+}
+
+// manifestCmds are the operators' offline commands under `tepat terminal`.
+func (app *App) manifestCmds() []*cobra.Command {
+	var spec ledger.ManifestSpec
+	var validUntil, out string
+	manifest := &cobra.Command{
+		Use:   "manifest",
+		Short: "Reserve a cycle's families in a region to one terminal for offline use; writes the signed manifest",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if validUntil != "" {
+				t, err := time.Parse(time.RFC3339, validUntil)
+				if err != nil {
+					return tepat.Reasonf(tepat.EINVALID, "TANGGAL_TIDAK_VALID", "--valid-until harus RFC 3339, mis. 2026-12-01T00:00:00+07:00")
+				}
+				spec.ValidUntil = t
+			}
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				key, err := ledger.ServerKey(ctx, d)
+				if err != nil {
+					return err
+				}
+				body, info, err := ledger.CreateManifest(ctx, d, key, spec)
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(out, body, 0o600); err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Stderr, "manifes %s ditulis ke %s\n", info.ID, out)
+				return app.printJSON(info)
+			})
+		},
+	}
+	manifest.Flags().StringVar(&spec.Terminal, "terminal", "", "terminal id")
+	manifest.Flags().Int64Var(&spec.Cycle, "cycle", 0, "cycle id (APPROVED or DISBURSING)")
+	manifest.Flags().StringVar(&spec.Region, "region", "", "region of the families (default: the merchant's district)")
+	manifest.Flags().StringVar(&validUntil, "valid-until", "", "end of validity, RFC 3339 (default 7 days, at most 31)")
+	manifest.Flags().StringVar(&out, "out", "", "file for the signed manifest")
+	for _, f := range []string{"terminal", "cycle", "out"} {
+		manifest.MarkFlagRequired(f)
+	}
+	var due bool
+	var grace time.Duration
+	release := &cobra.Command{
+		Use:   "release [MANIFEST] [--due]",
+		Short: "Close a manifest (unspent allowance returns), or with --due every manifest expired or of a revoked terminal past the grace",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if due == (len(args) == 1) {
+				return tepat.Reasonf(tepat.EINVALID, "ARGUMEN_TIDAK_VALID", "beri satu manifes, atau --due")
+			}
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				if due {
+					n, err := ledger.ReleaseDue(ctx, d, time.Now(), grace)
+					if err != nil {
+						return err
+					}
+					return app.printJSON(map[string]int{"released": n})
+				}
+				m, err := ledger.ReleaseManifest(ctx, d, args[0], ledger.ManifestClosed)
+				if err != nil {
+					return err
+				}
+				return app.printJSON(m)
+			})
+		},
+	}
+	release.Flags().BoolVar(&due, "due", false, "release every manifest past its validity or of a terminal revoked, after --grace")
+	release.Flags().DurationVar(&grace, "grace", ledger.DefaultOfflineGrace, "how long after expiry or revocation entries may still be synced")
+	manifests := app.jsonCmd("manifests", "List manifests in your scope as JSON", func(ctx context.Context, d *db.DB) (any, error) {
+		return ledger.Manifests(ctx, d, "")
+	})
+	var all bool
+	conflicts := &cobra.Command{
+		Use:   "conflicts",
+		Short: "The offline conflict queue in your scope as JSON (open ones; --all for every one)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				list, err := ledger.Conflicts(ctx, d, all)
+				if err != nil {
+					return err
+				}
+				return app.printJSON(list)
+			})
+		},
+	}
+	conflicts.Flags().BoolVar(&all, "all", false, "also resolved ones")
+	var decision, note string
+	resolve := &cobra.Command{
+		Use:   "resolve ID",
+		Short: "Decide on a queued offline entry: DITOLAK, DIBAYAR_MANUAL or DICATAT, with a note (audited)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return tepat.Reasonf(tepat.EINVALID, "ID_TIDAK_VALID", "id konflik %q tidak valid", args[0])
+			}
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				c, err := ledger.ResolveConflict(ctx, d, id, decision, note)
+				if err != nil {
+					return err
+				}
+				return app.printJSON(c)
+			})
+		},
+	}
+	resolve.Flags().StringVar(&decision, "decision", "", "DITOLAK, DIBAYAR_MANUAL or DICATAT")
+	resolve.Flags().StringVar(&note, "note", "", "why (required)")
+	chains := app.jsonCmd("chains", "Terminals' offline chains: last sequence, last sync, applied and conflicting entries", func(ctx context.Context, d *db.DB) (any, error) {
+		return ledger.Chains(ctx, d)
+	})
+	return []*cobra.Command{manifest, release, manifests, conflicts, resolve, chains}
 }
 
 func (app *App) cardCmd() *cobra.Command {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"tepat/db"
+	"tepat/ledger"
 	"tepat/web"
 )
 
@@ -63,6 +65,7 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	handler.Start(jobCtx)
+	go releaseDueManifests(jobCtx, d, app)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -90,4 +93,24 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 		return err
 	}
 	return nil
+}
+
+// releaseDueManifests releases, every minute, the offline manifests past
+// their validity or of revoked terminals, after the grace
+// (ledger.ReleaseDue), until ctx ends.
+func releaseDueManifests(ctx context.Context, d *db.DB, app *App) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		if n, err := ledger.ReleaseDue(ctx, d, time.Now(), ledger.DefaultOfflineGrace); err != nil && ctx.Err() == nil {
+			app.logger.Warn("releasing due manifests", "err", err)
+		} else if n > 0 {
+			app.logger.Info("manifests released", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
