@@ -48,7 +48,7 @@ func TestOfflineChaos(t *testing.T) {
 		for rows.Next() {
 			var n int64
 			rows.Scan(&n)
-			districts = append(districts, region.VillageCode(n*10000)[:8])
+			districts = append(districts, region.VillageCode(n * 10000)[:8])
 		}
 		rows.Close()
 		const terms = 5

@@ -66,7 +66,7 @@ func open(t *testing.T, d *db.DB) *shop {
 	return s
 }
 
-func (s *shop) addShop(t *testing.T, village string) (ledger.Merchant, ledger.Terminal, ed25519.PrivateKey) {
+func (s *shop) addShop(t testing.TB, village string) (ledger.Merchant, ledger.Terminal, ed25519.PrivateKey) {
 	t.Helper()
 	m, err := ledger.AddMerchant(sys, s.d, ledger.NewMerchant{Name: "e-Warong Sejahtera " + village, Type: "EWARONG", Village: village, Bank: "BRI"})
 	if err != nil {

@@ -30,7 +30,7 @@ programs:
 `
 
 // cashCycle makes an approved cash cycle (Rp600,000 a family) from S1.
-func cashCycle(t *testing.T, d *db.DB) program.Cycle {
+func cashCycle(t testing.TB, d *db.DB) program.Cycle {
 	t.Helper()
 	pa, pb := as("pusat-a", tepat.RolePusat), as("pusat-b", tepat.RolePusat)
 	c, err := program.ParseCatalog(strings.NewReader(cashCatalog))
@@ -135,10 +135,25 @@ func TestOfflineCashManifestSyncAndReconcile(t *testing.T) {
 		if r.LastSeq != 7 || r.Applied != 3 || codes(r) != "3:MELEBIHI_JATAH,4:BUKAN_DI_MANIFES,5:TANDA_TANGAN_TIDAK_SAH,7:WAKTU_MASA_DEPAN" {
 			t.Fatalf("sync: %+v %s", r, codes(r))
 		}
-		// Everything again: duplicates only.
+		// Everything again: duplicates, and the altered entry refused
+		// again without being queued twice.
 		r, err = ledger.Sync(context.Background(), d, terminal.Upload{Terminal: o.id, Entries: o.log}, cfg)
-		if err != nil || r.Duplicates != 7 || r.Applied != 0 || len(r.Conflicts) != 0 {
+		if err != nil || r.Duplicates != 6 || r.Applied != 0 || codes(r) != "5:TANDA_TANGAN_TIDAK_SAH" {
 			t.Fatalf("resend: %+v %v", r, err)
+		}
+		// The genuine entry 5 arrives later: its place was vouched for by
+		// entry 6, so it is applied now.
+		r, err = ledger.Sync(context.Background(), d, terminal.Upload{Terminal: o.id, Entries: []terminal.SignedEntry{bad}}, cfg)
+		if err != nil || r.Applied != 1 || len(r.Conflicts) != 0 {
+			t.Fatalf("genuine after altered: %+v %v", r, err)
+		}
+		// A forged entry (another key) for a number already held is
+		// refused, not queued as a fork.
+		_, forger, _ := ed25519.GenerateKey(nil)
+		forged, _ := terminal.SignEntry(forger, terminal.Entry{Terminal: o.id, Seq: 1, Prev: strings.Repeat("0", 64), Manifest: m.ID, KK: f[0].KK, Amount: 9, Time: at})
+		r, err = ledger.Sync(context.Background(), d, terminal.Upload{Terminal: o.id, Entries: []terminal.SignedEntry{forged}}, cfg)
+		if err != nil || codes(r) != "1:TANDA_TANGAN_TIDAK_SAH" {
+			t.Fatalf("forged: %+v %v", r, err)
 		}
 		// A fork: entry 2 again with other content.
 		fork, _ := terminal.SignEntry(o.key, terminal.Entry{Terminal: o.id, Seq: 2, Prev: strings.Repeat("0", 64), Manifest: m.ID, KK: f[1].KK, Amount: 5, Time: at})
@@ -169,7 +184,7 @@ func TestOfflineCashManifestSyncAndReconcile(t *testing.T) {
 			t.Fatal(err)
 		}
 		paid := rec.Outcomes.Paid
-		if paid.Count != 2 || paid.Amount != f[0].Allowance+f[3].Allowance || rec.Outcomes.AmountMismatch.Count != 1 {
+		if paid.Count != 3 || paid.Amount != f[0].Allowance+f[2].Allowance+f[3].Allowance || rec.Outcomes.AmountMismatch.Count != 1 {
 			t.Fatalf("reconcile: %+v", rec.Outcomes)
 		}
 		checkOK(t, d)

@@ -35,8 +35,9 @@ type received struct {
 	e       terminal.Entry
 	seq     int64 // from e, or read leniently from a body that does not decode
 	hash    string
-	sigOK   bool
-	decoded error // nil when e is valid
+	sigOK   bool          // valid once ready is closed
+	ready   chan struct{} // closed when sigOK is known
+	decoded error         // nil when e is valid
 }
 
 // Sync takes a terminal's upload of offline entries. Every entry is
@@ -78,8 +79,14 @@ func Sync(ctx context.Context, d *db.DB, up terminal.Upload, cfg SyncConfig) (te
 	} else if err != nil {
 		return terminal.SyncResult{}, err
 	}
-	entries := verifyAll(ed25519.PublicKey(pub), up.Entries)
+	entries := prepareAll(up.Entries)
 	sort.SliceStable(entries, func(i, j int) bool { return entries[i].seq < entries[j].seq })
+	verifyAsync(ed25519.PublicKey(pub), entries)
+	defer func() {
+		for _, r := range entries { // let the verifiers finish before returning
+			<-r.ready
+		}
+	}()
 
 	res := terminal.SyncResult{Terminal: up.Terminal, Conflicts: []terminal.EntryConflict{}}
 	err = d.InTx(ctx, func(tx *db.Tx) error {
@@ -98,41 +105,65 @@ func Sync(ctx context.Context, d *db.DB, up terminal.Upload, cfg SyncConfig) (te
 	return res, nil
 }
 
-// verifyAll decodes and verifies every entry, on all cores.
-func verifyAll(pub ed25519.PublicKey, in []terminal.SignedEntry) []*received {
+// prepareAll decodes every entry and hashes it, on all cores; the
+// signatures are checked by verifyAsync.
+func prepareAll(in []terminal.SignedEntry) []*received {
 	out := make([]*received, len(in))
+	parallel(len(in), func(i int) {
+		r := &received{raw: in[i], ready: make(chan struct{})}
+		r.body, _ = base64.StdEncoding.DecodeString(in[i].Body)
+		r.hash = terminal.HexHash(terminal.EntryHash(r.body))
+		r.e, r.decoded = terminal.DecodeEntry(r.body)
+		if r.decoded == nil {
+			r.seq = r.e.Seq
+		} else {
+			var lenient struct {
+				Seq int64 `json:"seq"`
+			}
+			json.Unmarshal(r.body, &lenient)
+			r.seq = lenient.Seq
+		}
+		out[i] = r
+	})
+	return out
+}
+
+// verifyAsync checks the entries' signatures on all cores, in order, and
+// closes each entry's ready when its result is in: the chain is walked
+// (and written) while the later signatures are still being checked.
+func verifyAsync(pub ed25519.PublicKey, entries []*received) {
+	go parallel(len(entries), func(i int) {
+		r := entries[i]
+		r.sigOK = terminal.Verify(pub, terminal.EntryPrefix, r.body, r.raw.Signature) == nil
+		close(r.ready)
+	})
+}
+
+// parallel runs fn(0..n-1) on GOMAXPROCS goroutines, indexes in order.
+func parallel(n int, fn func(int)) {
 	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	next := make(chan int, len(in))
-	for i := range in {
-		next <- i
-	}
-	close(next)
-	for w := 0; w < workers; w++ {
+	next := make(chan int, 256)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				r := &received{raw: in[i]}
-				r.body, _ = base64.StdEncoding.DecodeString(in[i].Body)
-				r.hash = terminal.HexHash(terminal.EntryHash(r.body))
-				r.sigOK = terminal.Verify(pub, terminal.EntryPrefix, r.body, in[i].Signature) == nil
-				r.e, r.decoded = terminal.DecodeEntry(r.body)
-				if r.decoded == nil {
-					r.seq = r.e.Seq
-				} else {
-					var lenient struct {
-						Seq int64 `json:"seq"`
-					}
-					json.Unmarshal(r.body, &lenient)
-					r.seq = lenient.Seq
-				}
-				out[i] = r
+				fn(i)
 			}
 		}()
 	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
-	return out
+}
+
+// heldEntry is an entry the server holds: placeholder when its hash is
+// the one a later entry vouched for, its content unverified.
+type heldEntry struct {
+	hash        string
+	placeholder bool
 }
 
 type syncManifest struct {
@@ -161,6 +192,7 @@ type syncer struct {
 
 	entryRows, conflictRows, txnRows, postingRows []any
 	nEntry, nConflict, nTxn                       int
+	applied                                       int
 	paid                                          map[[2]int64]int64 // (cycle, family) → cash paid now
 }
 
@@ -180,21 +212,26 @@ func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.Syn
 		return err
 	}
 	// What the server already holds of the upload's sequence numbers.
-	held := map[int64]string{}
+	// What the server already holds of the upload's sequence numbers (and
+	// the one before, for a late entry's link).
+	held := map[int64]heldEntry{}
 	if len(entries) > 0 {
-		lo, hi := entries[0].seq, entries[len(entries)-1].seq
+		lo, hi := entries[0].seq-1, entries[len(entries)-1].seq
 		if lo <= lastSeq {
-			rows, err := tx.Query(ctx, `SELECT seq, hash FROM offline_entry WHERE terminal_id = $1 AND seq BETWEEN $2 AND $3`, s.terminal, lo, min(hi, lastSeq))
+			rows, err := tx.Query(ctx, `SELECT seq, hash, status, code FROM offline_entry WHERE terminal_id = $1 AND seq BETWEEN $2 AND $3`,
+				s.terminal, lo, min(hi, lastSeq))
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
 				var seq int64
-				var h string
-				if err := rows.Scan(&seq, &h); err != nil {
+				var h heldEntry
+				var status, code string
+				if err := rows.Scan(&seq, &h.hash, &status, &code); err != nil {
 					rows.Close()
 					return err
 				}
+				h.placeholder = status == "CONFLICT" && (code == terminal.ConflictSignature || code == terminal.ConflictMalformed)
 				held[seq] = h
 			}
 			rows.Close()
@@ -216,59 +253,130 @@ func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.Syn
 	}
 	funds := map[string]int64{}
 	s.paid = map[[2]int64]int64{}
+	refuse := func(r *received, code, detail string) { // answered, not stored: nothing proves the terminal sent it
+		res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
+	}
+	// apply posts an entry that passed check.
+	apply := func(r *received, id int64) error {
+		m := s.manifests[r.e.Manifest]
+		rv := s.res[r.e.Manifest+"/"+r.e.KK]
+		rv.spent += r.e.Amount
+		rv.delta += r.e.Amount
+		from := m.reserve
+		if m.kind == terminal.ManifestCash {
+			if _, ok := funds[m.program]; !ok {
+				if funds[m.program], err = ensureAccount(ctx, tx, "FUND", m.program, ""); err != nil {
+					return err
+				}
+			}
+			from = funds[m.program]
+			s.paid[[2]int64{m.cycle, rv.family}] += r.e.Amount
+		}
+		s.txnRows = append(s.txnRows, id, "OFFLINE", fmt.Sprintf("%s:%d", s.terminal, r.seq), r.e.Amount, s.now, s.terminal)
+		s.postingRows = append(s.postingRows, id, from, -r.e.Amount, id, merchantAcct, r.e.Amount)
+		s.nTxn++
+		res.Applied++
+		return nil
+	}
 	for i, r := range entries {
-		switch {
-		case r.seq <= 0:
-			s.conflict(r, terminal.ConflictMalformed, "entri tanpa nomor urut yang dapat dibaca")
-			res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: terminal.ConflictMalformed, Detail: "nomor urut tidak terbaca"})
+		if r.seq <= 0 {
+			refuse(r, terminal.ConflictMalformed, "nomor urut tidak terbaca")
 			continue
-		case r.seq <= lastSeq:
-			if held[r.seq] == r.hash {
+		}
+		if r.seq > lastSeq+1 {
+			res.Pending++
+			continue
+		}
+		<-r.ready
+		id := base + int64(i)
+		if r.seq <= lastSeq {
+			h := held[r.seq]
+			switch {
+			case r.hash == h.hash && h.placeholder && r.sigOK && r.decoded == nil:
+				// The genuine entry whose place a later entry vouched for,
+				// arriving after an altered or unreadable copy of it.
+				prev := ""
+				if p, ok := held[r.seq-1]; ok && !p.placeholder {
+					prev = p.hash
+				}
+				code, detail := s.check(r, prev)
+				var txn *int64
+				if code == "" {
+					if err := apply(r, id); err != nil {
+						return err
+					}
+					txn = &id
+				} else {
+					s.conflict(r, code, detail)
+					res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
+				}
+				s.entry(r, r.hash, code, txn)
+				held[r.seq] = heldEntry{hash: r.hash}
+			case r.hash == h.hash:
 				res.Duplicates++
-			} else {
+			case !r.sigOK:
+				refuse(r, terminal.ConflictSignature, fmt.Sprintf("entri %d: tanda tangan tidak sah", r.seq))
+			default:
 				detail := fmt.Sprintf("nomor urut %d sudah diterima dengan isi lain", r.seq)
 				s.conflict(r, terminal.ConflictFork, detail)
 				res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: terminal.ConflictFork, Detail: detail})
 			}
 			continue
-		case r.seq > lastSeq+1:
-			res.Pending++
-			continue
 		}
-		// The next entry of the chain: taken, applied or not.
-		code, detail := s.check(r, lastHash)
-		id := base + int64(i)
-		var txn *int64
-		if code == "" {
-			m := s.manifests[r.e.Manifest]
-			rv := s.res[r.e.Manifest+"/"+r.e.KK]
-			rv.spent += r.e.Amount
-			rv.delta += r.e.Amount
-			from := m.reserve
-			if m.kind == terminal.ManifestCash {
-				if _, ok := funds[m.program]; !ok {
-					if funds[m.program], err = ensureAccount(ctx, tx, "FUND", m.program, ""); err != nil {
-						return err
+		// The next entry of the chain.
+		if !r.sigOK || r.decoded != nil {
+			code, detail := terminal.ConflictSignature, "tanda tangan entri tidak sah"
+			if r.sigOK {
+				code, detail = terminal.ConflictMalformed, tepat.ErrorMessage(r.decoded)
+			}
+			// Another copy of this number may be the genuine one.
+			if i+1 < len(entries) && entries[i+1].seq == r.seq {
+				refuse(r, code, detail)
+				continue
+			}
+			// Only a later entry signed by the terminal proves this one
+			// was its: its prev gives this place's hash. Without one, the
+			// entry is refused and nothing moves.
+			var voucher *received
+			for j := i + 1; j < len(entries) && entries[j].seq <= r.seq+1; j++ {
+				if v := entries[j]; v.seq == r.seq+1 {
+					<-v.ready
+					if v.sigOK && v.decoded == nil && v.e.Terminal == s.terminal {
+						voucher = v
+						break
 					}
 				}
-				from = funds[m.program]
-				s.paid[[2]int64{m.cycle, rv.family}] += r.e.Amount
 			}
-			s.txnRows = append(s.txnRows, id, "OFFLINE", fmt.Sprintf("%s:%d", s.terminal, r.seq), r.e.Amount, s.now, s.terminal)
-			s.postingRows = append(s.postingRows, id, from, -r.e.Amount, id, merchantAcct, r.e.Amount)
-			s.nTxn++
-			txn = &id
-			res.Applied++
-		} else {
+			if voucher == nil {
+				refuse(r, code, detail)
+				res.Pending += len(entries) - i - 1
+				break
+			}
 			s.conflict(r, code, detail)
 			res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
+			s.entry(r, voucher.e.Prev, code, nil)
+			held[r.seq] = heldEntry{hash: voucher.e.Prev, placeholder: true}
+			lastSeq, lastHash = r.seq, voucher.e.Prev
+		} else {
+			code, detail := s.check(r, lastHash)
+			var txn *int64
+			if code == "" {
+				if err := apply(r, id); err != nil {
+					return err
+				}
+				txn = &id
+			} else {
+				s.conflict(r, code, detail)
+				res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
+			}
+			s.entry(r, r.hash, code, txn)
+			held[r.seq] = heldEntry{hash: r.hash}
+			lastSeq, lastHash = r.seq, r.hash
 		}
-		s.entry(r, code, txn)
-		held[r.seq] = r.hash
-		lastSeq = r.seq
-		lastHash = r.hash
-		if !r.sigOK || r.decoded != nil {
-			lastHash = "" // unknown: the next entry's signed prev is trusted
+		if s.nEntry >= flushEvery {
+			if err := s.flush(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	res.LastSeq = lastSeq
@@ -334,7 +442,7 @@ func (s *syncer) load(ctx context.Context, entries []*received, lastSeq int64) e
 	var keys []any
 	seen := map[string]bool{}
 	for _, r := range entries {
-		if r.decoded != nil || r.seq <= lastSeq {
+		if r.decoded != nil {
 			continue
 		}
 		ids[r.e.Manifest] = true
@@ -417,8 +525,10 @@ func (s *syncer) merchantAccount(ctx context.Context) (int64, error) {
 	return id, err
 }
 
-// entry records a taken entry (applied, or a conflict).
-func (s *syncer) entry(r *received, code string, txn *int64) {
+// entry records a taken entry (applied, or a conflict) under hash: its
+// own, or for an entry whose signature failed, the hash the next entry
+// vouches for (the genuine entry's, which may still arrive).
+func (s *syncer) entry(r *received, hash, code string, txn *int64) {
 	status := "APPLIED"
 	if code != "" {
 		status = "CONFLICT"
@@ -432,7 +542,7 @@ func (s *syncer) entry(r *received, code string, txn *int64) {
 			family = rv.family
 		}
 	}
-	s.entryRows = append(s.entryRows, s.terminal, r.seq, r.hash, manifest, family, amount, at, r.body, r.raw.Signature, status, code, txn, s.now)
+	s.entryRows = append(s.entryRows, s.terminal, r.seq, hash, manifest, family, amount, at, r.body, r.raw.Signature, status, code, txn, s.now)
 	s.nEntry++
 }
 
@@ -447,12 +557,20 @@ func (s *syncer) conflict(r *received, code, detail string) {
 	s.nConflict++
 }
 
-// write stores what run decided: a few multi-row statements.
-func (s *syncer) write(ctx context.Context, base, end, lastSeq int64, lastHash string) error {
+// flushEvery is how many taken entries are written at a time, while the
+// later signatures are still being checked.
+const flushEvery = 500
+
+// flush writes the entries, conflicts, transactions and postings decided
+// so far: a few multi-row statements.
+func (s *syncer) flush(ctx context.Context) error {
 	tx := s.tx
 	for _, b := range chunks(s.entryRows, 13, 400) {
 		if _, err := tx.Exec(ctx, `INSERT INTO offline_entry (terminal_id, seq, hash, manifest_id, family_id, amount, entry_time, body, signature,
-			status, code, txn_id, received_at) VALUES `+valuesList(len(b)/13, 13, nil), b...); err != nil {
+			status, code, txn_id, received_at) VALUES `+valuesList(len(b)/13, 13, nil)+`
+			ON CONFLICT (terminal_id, seq) DO UPDATE SET hash = excluded.hash, manifest_id = excluded.manifest_id, family_id = excluded.family_id,
+				amount = excluded.amount, entry_time = excluded.entry_time, body = excluded.body, signature = excluded.signature,
+				status = excluded.status, code = excluded.code, txn_id = excluded.txn_id, received_at = excluded.received_at`, b...); err != nil {
 			return err
 		}
 	}
@@ -472,7 +590,20 @@ func (s *syncer) write(ctx context.Context, base, end, lastSeq int64, lastHash s
 			return err
 		}
 	}
-	if s.nTxn > 0 {
+	s.applied += s.nTxn
+	s.entryRows, s.conflictRows, s.txnRows, s.postingRows = s.entryRows[:0], s.conflictRows[:0], s.txnRows[:0], s.postingRows[:0]
+	s.nEntry, s.nConflict, s.nTxn = 0, 0, 0
+	return nil
+}
+
+// write flushes what is left and stores the balances, allowances, cash
+// paid and the chain's head.
+func (s *syncer) write(ctx context.Context, base, end, lastSeq int64, lastHash string) error {
+	tx := s.tx
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	if s.applied > 0 {
 		if err := applyPostings(ctx, tx, base, end); err != nil {
 			return err
 		}

@@ -183,7 +183,7 @@ var kkRE = regexp.MustCompile(`^[0-9]{16}$`)
 
 // DecodeEntry parses an entry body strictly and checks its fields: a
 // sequence number ≥ 1, a prev hash, a manifest id, a 16-digit KK, a
-// non-negative amount that equals the items when there are items.
+// positive amount that equals the items when there are items.
 func DecodeEntry(body []byte) (Entry, error) {
 	if len(body) > MaxEntryBody {
 		return Entry{}, Refuse(tepat.EINVALID, ReasonTooLarge, "entri lebih dari %d byte", MaxEntryBody)

@@ -65,7 +65,7 @@ CREATE TABLE offline_entry (
 	txn_id      BIGINT,
 	received_at {{time}} NOT NULL,
 	PRIMARY KEY (terminal_id, seq)
-) {{clustered}};
+);
 
 -- The conflict queue: entries not applied, for dinsos or bank review.
 CREATE TABLE offline_conflict (
