@@ -203,8 +203,8 @@ func createManifest(ctx context.Context, d *db.DB, key ed25519.PrivateKey, spec 
 			args = append(args, prog.Code)
 		}
 		var taken int64
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (`+sel+`) s JOIN reservation r ON r.family_id = s.family_id AND r.program = $`+
-			strconv.Itoa(len(args)+1)+` AND r.active`, append(args, prog.Code)...).Scan(&taken); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM entitlement e JOIN reservation r ON r.family_id = e.family_id AND r.program = $4 AND r.active
+			WHERE e.cycle_id = $1 AND e.reserve = 0 AND e.village BETWEEN $2 AND $3`, spec.Cycle, lo, hi, prog.Code).Scan(&taken); err != nil {
 			return err
 		}
 		if taken > 0 {

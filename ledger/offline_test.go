@@ -214,6 +214,10 @@ func TestOfflineWalletReservationIsNotSpendableOnline(t *testing.T) {
 		if m.Kind != terminal.ManifestWallet || info.Amount != info.Families*ledgertest.Monthly {
 			t.Fatalf("manifest %+v", info)
 		}
+		// No second terminal gets the same wallets.
+		_, tm2, _ := s.addShop(t, "32.01.01.1002")
+		_, _, err = ledger.CreateManifest(sys, d, key, ledger.ManifestSpec{Terminal: tm2.ID, Cycle: s.w.Cycle, Region: "32.01"})
+		wantReason(t, err, terminal.ReasonReservedElse)
 		// Online, the reserved money is not there.
 		_, _, err = s.buy(t, s.w.Cards[0].Number, "beras:1:kg:12000")
 		wantReason(t, err, terminal.ReasonBalance)
