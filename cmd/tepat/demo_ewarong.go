@@ -185,6 +185,9 @@ func loadDemoEWarong(ctx context.Context, d *db.DB, keyDir string) error {
 	if err := day(demoDay2, 4, true); err != nil {
 		return fmt.Errorf("demo purchases: %w", err)
 	}
+	if err := demoOffline(ctx, d, key, byRegency["32.01"][len(byRegency["32.01"])-1].term, byRegency["32.01"][len(byRegency["32.01"])-1].key); err != nil {
+		return fmt.Errorf("demo offline: %w", err)
+	}
 	// One purchase of the open day is voided by its terminal.
 	first := byRegency["32.01"][0]
 	var of string
@@ -195,4 +198,47 @@ func loadDemoEWarong(ctx context.Context, d *db.DB, keyDir string) error {
 		}
 	}
 	return nil
+}
+
+// demoOffline takes the approved PKH tahap IV cycle offline in one
+// district of Bogor: a manifest for the RPK's terminal, cash paid to most
+// of its families, one entry beyond a family's allowance, synced.
+func demoOffline(ctx context.Context, d *db.DB, key ed25519.PrivateKey, term string, tkey ed25519.PrivateKey) error {
+	sys := tepat.WithActor(ctx, tepat.System)
+	var cycle int64
+	if err := d.QueryRow(ctx, `SELECT id FROM cycle WHERE program = 'PKH' AND period = 4 AND state = 'APPROVED'`).Scan(&cycle); err != nil {
+		return err
+	}
+	var village int64
+	if err := d.QueryRow(ctx, `SELECT MIN(village) FROM entitlement WHERE cycle_id = $1 AND reserve = 0 AND village / 1000000 = 3201`, cycle).Scan(&village); err != nil {
+		return err
+	}
+	district := region.VillageCode(village)[:8]
+	body, _, err := ledger.CreateManifest(sys, d, key, ledger.ManifestSpec{Terminal: term, Cycle: cycle, Region: district,
+		ValidUntil: time.Now().Add(14 * 24 * time.Hour)})
+	if err != nil {
+		return err
+	}
+	m, err := terminal.OpenManifest(key.Public().(ed25519.PublicKey), body)
+	if err != nil {
+		return err
+	}
+	var log []terminal.SignedEntry
+	prev := terminal.GenesisHash
+	at := time.Now().Add(-2 * time.Hour)
+	pay := func(f terminal.ManifestFamily, amount int64) {
+		se, h := terminal.SignEntry(tkey, terminal.Entry{Terminal: term, Seq: int64(len(log) + 1), Prev: terminal.HexHash(prev),
+			Manifest: m.ID, KK: f.KK, Amount: amount, Time: at.Add(time.Duration(len(log)) * time.Minute)})
+		log, prev = append(log, se), h
+	}
+	for i, f := range m.Families {
+		if i%4 != 3 { // one in four not met yet
+			pay(f, f.Allowance)
+		}
+	}
+	if len(m.Families) > 0 {
+		pay(m.Families[0], 50000) // paid twice: beyond the allowance
+	}
+	_, err = ledger.Sync(ctx, d, terminal.Upload{Terminal: term, Entries: log}, ledger.SyncConfig{})
+	return err
 }
