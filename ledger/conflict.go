@@ -110,6 +110,9 @@ func ResolveConflict(ctx context.Context, d *db.DB, id int64, decision, note str
 	if note == "" {
 		return Conflict{}, tepat.Reasonf(tepat.EINVALID, "CATATAN_WAJIB", "catatan keputusan wajib diisi")
 	}
+	if len(note) > 1000 {
+		return Conflict{}, tepat.Reasonf(tepat.EINVALID, "CATATAN_TERLALU_PANJANG", "catatan keputusan paling panjang 1.000 karakter")
+	}
 	var c Conflict
 	err := d.InTx(ctx, func(tx *db.Tx) error {
 		cond, args := conflictScope(a, 2)

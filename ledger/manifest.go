@@ -123,15 +123,16 @@ func createManifest(ctx context.Context, d *db.DB, key ed25519.PrivateKey, spec 
 		if err != nil {
 			return err
 		}
-		if t.Status != StatusActive {
-			return terminal.Refuse(tepat.EFORBIDDEN, terminal.ReasonRevoked, "terminal %s sudah dicabut", t.ID)
-		}
 		var m Merchant
 		if m, err = scanMerchant(tx.QueryRow(ctx, `SELECT `+merchantCols+` FROM merchant m WHERE m.id = $1`, t.Merchant).Scan); err != nil {
 			return err
 		}
+		// Scope before status: another region's terminal does not exist.
 		if !reaches(a, m) && a.Role != tepat.RoleSystem {
 			return tepat.Reasonf(tepat.ENOTFOUND, terminal.ReasonUnknownTerm, "terminal %s tidak ditemukan", t.ID)
+		}
+		if t.Status != StatusActive {
+			return terminal.Refuse(tepat.EFORBIDDEN, terminal.ReasonRevoked, "terminal %s sudah dicabut", t.ID)
 		}
 		if m.Status != StatusActive {
 			return terminal.Refuse(tepat.EFORBIDDEN, terminal.ReasonMerchantOff, "e-Warong %s tidak aktif", m.ID)

@@ -22,8 +22,12 @@ import (
 // the signed manifest.
 func (s *Server) postTerminalManifest(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, terminal.MaxBody))
-	if err != nil {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
 		s.terminalError(w, r, terminal.Refuse(tepat.EINVALID, terminal.ReasonTooLarge, "permintaan lebih dari %d byte", terminal.MaxBody))
+		return
+	} else if err != nil {
+		s.terminalError(w, r, terminal.Refuse(tepat.EINVALID, terminal.ReasonBadJSON, "permintaan terpotong"))
 		return
 	}
 	p, err := s.processor(r.Context())
@@ -112,6 +116,22 @@ func (s *Server) apiManifests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"manifests": list})
+}
+
+// apiManifestBody answers a stored manifest's signed body (the Location
+// of a manifest made through the API), for a terminal that lost it.
+func (s *Server) apiManifestBody(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.need(w, r, auth.PermTerminalManage); !ok {
+		return
+	}
+	doc, err := ledger.ManifestBody(r.Context(), s.DB, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(doc)
 }
 
 func (s *Server) apiReleaseManifest(w http.ResponseWriter, r *http.Request) {

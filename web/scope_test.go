@@ -19,6 +19,7 @@ import (
 	"tepat/ledger"
 	"tepat/registry"
 	"tepat/synth"
+	"tepat/terminal"
 )
 
 // seed loads a few families into 32.01 and 33.74 and returns one family of
@@ -82,6 +83,8 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 		f33, _ := registry.GetFamily(sysCtx, d, id33, true)
 		nik33 := f33.Members[0].NIK
 		ledgerScopeFixture(t, d, v32, f33.KodeWilayah)
+		manifest33, conflict33 := offlineScopeFixture(t, d, cycle, f33.KodeWilayah)
+		resolved33 := false // the conflict in 33 was decided (by pusat, the one role that reaches it)
 		s := auth.New(d)
 		for _, r := range roles {
 			pw := addUser(t, s, r.name, r.role, r.scopes...)
@@ -347,6 +350,97 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					}
 				}
 
+				// The offline EDC routes. T000003 (M000002's, in 33) has a
+				// manifest, a sync and an open conflict: a reader outside 33,
+				// of another bank or another e-Warong gets 404 for them and
+				// lists without them. Writes are refused with 403 before
+				// their body is looked at. Pusat alone reaches them: making
+				// a manifest for families already reserved is refused (409),
+				// the conflict is decided once, closing twice changes
+				// nothing. These run before the e-Warong routes below, which
+				// disable M000002. The terminals' own routes take no session
+				// or token: every role gets the terminal's refusal.
+				offlineReads := auth.Can(a, auth.PermLedgerRead)
+				seesT3 := offlineReads && a.InRegion(f33.KodeWilayah) && (a.Bank == "" || a.Bank == "BNI") && r.role != tepat.RoleEWarong
+				t3 := func(p auth.Permission, ok int) int {
+					switch {
+					case !auth.Can(a, p):
+						return http.StatusForbidden
+					case !seesT3:
+						return http.StatusNotFound
+					}
+					return ok
+				}
+				resolveWant := t3(auth.PermTerminalManage, http.StatusOK)
+				if resolveWant == http.StatusOK && resolved33 {
+					resolveWant = http.StatusConflict
+				}
+				openT3 := "T000003" // in the open queue until decided
+				if resolved33 {
+					openT3 = ""
+				}
+				newManifest := fmt.Sprintf(`{"terminal": "T000003", "cycle": %d, "region": "33.74"}`, cycle)
+				unknownTerminal := `{"terminal": "T999999", "cycle": 1, "time": "` + time.Now().UTC().Format(time.RFC3339) + `"}`
+				for _, rt := range []struct {
+					method, path string
+					api          bool
+					ctype, body  string
+					form         url.Values
+					want         int
+					names        string // a 200 answer names it exactly when T000003 is in scope
+				}{
+					{method: "POST", path: "/api/v1/terminal/sync", api: true, ctype: "application/json",
+						body: `{"terminal": "T999999", "entries": [{"body": "e30=", "signature": "x"}]}`, want: http.StatusUnauthorized},
+					{method: "POST", path: "/api/v1/terminal/sync", api: true, ctype: "application/json", body: `{"terminal": `, want: http.StatusBadRequest},
+					{method: "POST", path: "/api/v1/terminal/manifests", api: true, ctype: "application/json", body: unknownTerminal, want: http.StatusUnauthorized},
+					{method: "GET", path: "/api/v1/manifests", api: true, want: gateOr(auth.PermLedgerRead, 200), names: manifest33},
+					{method: "GET", path: "/api/v1/manifests?terminal=T000003", api: true, want: gateOr(auth.PermLedgerRead, 200), names: manifest33},
+					{method: "POST", path: "/api/v1/manifests", api: true, ctype: "application/json", body: `{"x": 1}`, want: gateOr(auth.PermTerminalManage, 400)},
+					{method: "GET", path: "/api/v1/manifests/" + manifest33, api: true, want: t3(auth.PermTerminalManage, 200)},
+					{method: "GET", path: "/api/v1/manifests/F999999", api: true, want: gateOr(auth.PermTerminalManage, 404)},
+					{method: "POST", path: "/api/v1/manifests", api: true, ctype: "application/json", body: newManifest, want: t3(auth.PermTerminalManage, 409)},
+					{method: "GET", path: "/api/v1/offline/conflicts", api: true, want: gateOr(auth.PermLedgerRead, 200), names: openT3},
+					{method: "GET", path: "/api/v1/offline/conflicts?all=1", api: true, want: gateOr(auth.PermLedgerRead, 200), names: "T000003"},
+					{method: "POST", path: "/api/v1/offline/conflicts/999999/resolve", api: true, ctype: "application/json",
+						body: `{"decision": "DICATAT", "note": "x"}`, want: gateOr(auth.PermTerminalManage, 404)},
+					{method: "POST", path: fmt.Sprintf("/api/v1/offline/conflicts/%d/resolve", conflict33), api: true, ctype: "application/json",
+						body: `{"decision": "DICATAT", "note": "uji cakupan"}`, want: resolveWant},
+					{method: "GET", path: "/api/v1/offline/chains", api: true, want: gateOr(auth.PermLedgerRead, 200), names: "T000003"},
+					{method: "GET", path: "/offline", want: gateOr(auth.PermLedgerRead, 200), names: "T000003"},
+					{method: "GET", path: "/offline?semua=1", want: gateOr(auth.PermLedgerRead, 200), names: "T000003"},
+					{method: "GET", path: "/offline?terminal=T000003", want: gateOr(auth.PermLedgerRead, 200), names: manifest33},
+					{method: "POST", path: "/offline/manifes", form: csrfForm("terminal", "T000003", "cycle", cy, "region", "33.74"), want: t3(auth.PermTerminalManage, 409)},
+					{method: "POST", path: "/offline/manifes", form: csrfForm("terminal", "T000003", "cycle", "x"), want: gateOr(auth.PermTerminalManage, 400)},
+					{method: "POST", path: fmt.Sprintf("/offline/konflik/%d", conflict33), form: csrfForm("decision", "DITOLAK", "note", "x"), want: t3(auth.PermTerminalManage, 409)},
+					{method: "POST", path: "/offline/konflik/999999", form: csrfForm("decision", "DITOLAK", "note", "x"), want: gateOr(auth.PermTerminalManage, 404)},
+					{method: "POST", path: "/api/v1/manifests/" + manifest33 + "/release", api: true, want: t3(auth.PermTerminalManage, 200)},
+					{method: "POST", path: "/api/v1/manifests/F999999/release", api: true, want: gateOr(auth.PermTerminalManage, 404)},
+					{method: "POST", path: "/offline/manifes/" + manifest33 + "/tutup", form: csrfForm(), want: t3(auth.PermTerminalManage, 303)},
+					{method: "POST", path: "/offline/manifes/F999999/tutup", form: csrfForm(), want: gateOr(auth.PermTerminalManage, 404)},
+				} {
+					what := rt.method + " " + rt.path
+					var resp *http.Response
+					var body string
+					if rt.api {
+						resp, body = call(t, b, rt.method, rt.path, token, rt.ctype, rt.body)
+					} else {
+						resp, body = b.do(rt.method, rt.path, rt.form)
+					}
+					expect(what, resp.StatusCode, rt.want)
+					if strings.HasSuffix(rt.path, fmt.Sprintf("/%d/resolve", conflict33)) && resp.StatusCode == http.StatusOK {
+						resolved33 = true
+					}
+					if resp.StatusCode != 200 || rt.names == "" {
+						continue
+					}
+					if strings.Contains(body, rt.names) != seesT3 {
+						t.Errorf("%s: names %s: %v, in scope: %v", what, rt.names, !seesT3, seesT3)
+					}
+					if rt.path == "/offline" && strings.Contains(body, `action="/offline/manifes"`) != auth.Can(a, auth.PermTerminalManage) {
+						t.Errorf("%s: manifest form shown to %s: %v", what, r.role, !auth.Can(a, auth.PermTerminalManage))
+					}
+				}
+
 				// The e-Warong and ledger routes. M000002 is BNI's, in 33:
 				// a reader outside 33, of another bank or another e-Warong
 				// gets 404 for it, exactly as for one that does not exist,
@@ -456,6 +550,38 @@ func ledgerScopeFixture(t *testing.T, d *db.DB, v32, v33 string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// offlineScopeFixture gives M000002 (in village v33) a third terminal,
+// T000003, with a manifest of cycle's families in v33's city and a sync
+// of one entry for a family not in it: an open conflict. It returns the
+// manifest's id and the conflict's.
+func offlineScopeFixture(t *testing.T, d *db.DB, cycle int64, v33 string) (string, int64) {
+	t.Helper()
+	pub, key, _ := ed25519.GenerateKey(nil)
+	tm, err := ledger.RegisterTerminal(sysCtx, d, "M000002", pub)
+	if err != nil || tm.ID != "T000003" {
+		t.Fatalf("terminal %+v %v", tm, err)
+	}
+	server, err := ledger.ServerKey(sysCtx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, info, err := ledger.CreateManifest(sysCtx, d, server, ledger.ManifestSpec{Terminal: tm.ID, Cycle: cycle, Region: v33[:5]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	se, _ := terminal.SignEntry(key, terminal.Entry{Terminal: tm.ID, Seq: 1, Prev: terminal.HexHash(terminal.GenesisHash), Manifest: info.ID,
+		KK: "3374999999999999", Amount: 1000, Time: time.Now().Add(-time.Minute)})
+	res, err := ledger.Sync(sysCtx, d, terminal.Upload{Terminal: tm.ID, Entries: []terminal.SignedEntry{se}}, ledger.SyncConfig{})
+	if err != nil || len(res.Conflicts) != 1 {
+		t.Fatalf("sync %+v %v", res, err)
+	}
+	cs, err := ledger.Conflicts(sysCtx, d, false)
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("conflicts %+v %v", cs, err)
+	}
+	return info.ID, cs[0].ID
 }
 
 func TestRegistryNeedsCredentials(t *testing.T) {
