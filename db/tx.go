@@ -31,6 +31,14 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
 }
 
+// Prepare prepares a statement for repeated use in the transaction; the
+// caller closes it. For row-by-row updates that no set-based statement
+// does well on both engines.
+func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := tx.tx.PrepareContext(ctx, tx.db.q(query))
+	return st, Translate(err)
+}
+
 // Engine reports the engine of the transaction's database.
 func (tx *Tx) Engine() Engine { return tx.db.engine }
 

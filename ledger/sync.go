@@ -608,18 +608,19 @@ func (s *syncer) write(ctx context.Context, base, end, lastSeq int64, lastHash s
 			return err
 		}
 	}
-	var spent []any
+	// Allowances spent, row by row with one prepared statement: a join
+	// with a VALUES list has no index on SQLite and would scan.
+	up, err := tx.Prepare(ctx, `UPDATE reservation SET spent = spent + $3 WHERE manifest_id = $1 AND family_id = $2`)
+	if err != nil {
+		return err
+	}
+	defer up.Close()
 	for k, rv := range s.res {
 		if rv.delta != 0 {
 			mid, _, _ := strings.Cut(k, "/")
-			spent = append(spent, mid, rv.family, rv.delta)
-		}
-	}
-	for _, b := range chunks(spent, 3, 400) {
-		if _, err := tx.Exec(ctx, `UPDATE reservation SET spent = spent + v.column3
-			FROM (VALUES `+valuesList(len(b)/3, 3, []string{"TEXT", "BIGINT", "BIGINT"})+`) AS v
-			WHERE reservation.manifest_id = v.column1 AND reservation.family_id = v.column2`, b...); err != nil {
-			return err
+			if _, err := up.ExecContext(ctx, mid, rv.family, rv.delta); err != nil {
+				return db.Translate(err)
+			}
 		}
 	}
 	var paid []any
@@ -632,7 +633,7 @@ func (s *syncer) write(ctx context.Context, base, end, lastSeq int64, lastHash s
 			return err
 		}
 	}
-	_, err := tx.Exec(ctx, `UPDATE offline_chain SET last_seq = $2, last_hash = $3, synced_at = $4 WHERE terminal_id = $1`,
+	_, err = tx.Exec(ctx, `UPDATE offline_chain SET last_seq = $2, last_hash = $3, synced_at = $4 WHERE terminal_id = $1`,
 		s.terminal, lastSeq, lastHash, s.now)
 	return err
 }
