@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"tepat"
 	"tepat/db"
 	"tepat/program"
@@ -190,10 +192,10 @@ type syncer struct {
 	manifests map[string]*syncManifest
 	res       map[string]*syncReservation // manifest + "/" + kk
 
-	entryRows, conflictRows, txnRows, postingRows []any
-	nEntry, nConflict, nTxn                       int
-	applied                                       int
-	paid                                          map[[2]int64]int64 // (cycle, family) → cash paid now
+	entryRows, replaceRows, conflictRows, txnRows, postingRows []any
+	nEntry, nConflict, nTxn                                    int
+	applied                                                    int
+	paid                                                       map[[2]int64]int64 // (cycle, family) → cash paid now
 }
 
 func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.SyncResult) error {
@@ -310,7 +312,7 @@ func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.Syn
 					s.conflict(r, code, detail)
 					res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
 				}
-				s.entry(r, r.hash, code, txn)
+				s.replaceEntry(r, code, txn)
 				held[r.seq] = heldEntry{hash: r.hash}
 			case r.hash == h.hash:
 				res.Duplicates++
@@ -497,7 +499,7 @@ func (s *syncer) load(ctx context.Context, entries []*received, lastSeq int64) e
 			lock = " FOR UPDATE"
 		}
 		rows, err := s.tx.Query(ctx, `SELECT manifest_id, no_kk, family_id, allowance, spent FROM reservation
-			WHERE (manifest_id, no_kk) IN (`+valuesList(len(vals)/2, 2, []string{"TEXT", "BIGINT"})+`)`+lock, vals...)
+			WHERE (manifest_id, no_kk) IN (VALUES `+valuesList(len(vals)/2, 2, []string{"TEXT", "BIGINT"})+`)`+lock, vals...)
 		if err != nil {
 			return err
 		}
@@ -529,6 +531,21 @@ func (s *syncer) merchantAccount(ctx context.Context) (int64, error) {
 // own, or for an entry whose signature failed, the hash the next entry
 // vouches for (the genuine entry's, which may still arrive).
 func (s *syncer) entry(r *received, hash, code string, txn *int64) {
+	s.entryRows = s.appendEntry(s.entryRows, r, hash, code, txn)
+	s.nEntry++
+}
+
+// replaceEntry records the genuine entry in the place of a placeholder.
+func (s *syncer) replaceEntry(r *received, code string, txn *int64) {
+	s.replaceRows = s.appendEntry(s.replaceRows, r, r.hash, code, txn)
+	s.nEntry++
+}
+
+// entryColumns are offline_entry's columns in appendEntry's order.
+var entryColumns = []string{"terminal_id", "seq", "hash", "manifest_id", "family_id", "amount", "entry_time", "body", "signature",
+	"status", "code", "txn_id", "received_at"}
+
+func (s *syncer) appendEntry(rows []any, r *received, hash, code string, txn *int64) []any {
 	status := "APPLIED"
 	if code != "" {
 		status = "CONFLICT"
@@ -542,8 +559,7 @@ func (s *syncer) entry(r *received, hash, code string, txn *int64) {
 			family = rv.family
 		}
 	}
-	s.entryRows = append(s.entryRows, s.terminal, r.seq, hash, manifest, family, amount, at, r.body, r.raw.Signature, status, code, txn, s.now)
-	s.nEntry++
+	return append(rows, s.terminal, r.seq, hash, manifest, family, amount, at, r.body, r.raw.Signature, status, code, txn, s.now)
 }
 
 // conflict queues an entry for review (once per entry and code).
@@ -565,9 +581,11 @@ const flushEvery = 500
 // so far: a few multi-row statements.
 func (s *syncer) flush(ctx context.Context) error {
 	tx := s.tx
-	for _, b := range chunks(s.entryRows, 13, 400) {
-		if _, err := tx.Exec(ctx, `INSERT INTO offline_entry (terminal_id, seq, hash, manifest_id, family_id, amount, entry_time, body, signature,
-			status, code, txn_id, received_at) VALUES `+valuesList(len(b)/13, 13, nil)+`
+	if _, err := tx.Copy(ctx, "offline_entry", entryColumns, flat(s.entryRows, 13)); err != nil {
+		return err
+	}
+	for _, b := range chunks(s.replaceRows, 13, 400) {
+		if _, err := tx.Exec(ctx, `INSERT INTO offline_entry (`+strings.Join(entryColumns, ", ")+`) VALUES `+valuesList(len(b)/13, 13, nil)+`
 			ON CONFLICT (terminal_id, seq) DO UPDATE SET hash = excluded.hash, manifest_id = excluded.manifest_id, family_id = excluded.family_id,
 				amount = excluded.amount, entry_time = excluded.entry_time, body = excluded.body, signature = excluded.signature,
 				status = excluded.status, code = excluded.code, txn_id = excluded.txn_id, received_at = excluded.received_at`, b...); err != nil {
@@ -580,18 +598,14 @@ func (s *syncer) flush(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, b := range chunks(s.txnRows, 6, 400) {
-		if _, err := tx.Exec(ctx, `INSERT INTO ledger_txn (id, kind, ref, amount, at, actor) VALUES `+valuesList(len(b)/6, 6, nil), b...); err != nil {
-			return err
-		}
+	if _, err := tx.Copy(ctx, "ledger_txn", []string{"id", "kind", "ref", "amount", "at", "actor"}, flat(s.txnRows, 6)); err != nil {
+		return err
 	}
-	for _, b := range chunks(s.postingRows, 3, 800) {
-		if _, err := tx.Exec(ctx, `INSERT INTO ledger_posting (txn_id, account_id, amount) VALUES `+valuesList(len(b)/3, 3, nil), b...); err != nil {
-			return err
-		}
+	if _, err := tx.Copy(ctx, "ledger_posting", []string{"txn_id", "account_id", "amount"}, flat(s.postingRows, 3)); err != nil {
+		return err
 	}
 	s.applied += s.nTxn
-	s.entryRows, s.conflictRows, s.txnRows, s.postingRows = s.entryRows[:0], s.conflictRows[:0], s.txnRows[:0], s.postingRows[:0]
+	s.entryRows, s.replaceRows, s.conflictRows, s.txnRows, s.postingRows = nil, nil, nil, nil, nil
 	s.nEntry, s.nConflict, s.nTxn = 0, 0, 0
 	return nil
 }
@@ -608,20 +622,8 @@ func (s *syncer) write(ctx context.Context, base, end, lastSeq int64, lastHash s
 			return err
 		}
 	}
-	// Allowances spent, row by row with one prepared statement: a join
-	// with a VALUES list has no index on SQLite and would scan.
-	up, err := tx.Prepare(ctx, `UPDATE reservation SET spent = spent + $3 WHERE manifest_id = $1 AND family_id = $2`)
-	if err != nil {
+	if err := s.spend(ctx); err != nil {
 		return err
-	}
-	defer up.Close()
-	for k, rv := range s.res {
-		if rv.delta != 0 {
-			mid, _, _ := strings.Cut(k, "/")
-			if _, err := up.ExecContext(ctx, mid, rv.family, rv.delta); err != nil {
-				return db.Translate(err)
-			}
-		}
 	}
 	var paid []any
 	for k, v := range s.paid {
@@ -633,9 +635,50 @@ func (s *syncer) write(ctx context.Context, base, end, lastSeq int64, lastHash s
 			return err
 		}
 	}
-	_, err = tx.Exec(ctx, `UPDATE offline_chain SET last_seq = $2, last_hash = $3, synced_at = $4 WHERE terminal_id = $1`,
+	_, err := tx.Exec(ctx, `UPDATE offline_chain SET last_seq = $2, last_hash = $3, synced_at = $4 WHERE terminal_id = $1`,
 		s.terminal, lastSeq, lastHash, s.now)
 	return err
+}
+
+// spend adds what was applied to each family's allowance spent. The
+// plans differ: PostgreSQL joins a VALUES list by hash, one statement per
+// chunk; SQLite would scan it for every row, so it gets one prepared
+// statement run per family (no round trips there).
+func (s *syncer) spend(ctx context.Context) error {
+	tx := s.tx
+	var rows []any
+	for k, rv := range s.res {
+		if rv.delta != 0 {
+			mid, _, _ := strings.Cut(k, "/")
+			rows = append(rows, mid, rv.family, rv.delta)
+		}
+	}
+	if tx.Engine() == db.Postgres {
+		for _, b := range chunks(rows, 3, 1000) {
+			if _, err := tx.Exec(ctx, `UPDATE reservation SET spent = spent + v.column3
+				FROM (VALUES `+valuesList(len(b)/3, 3, []string{"TEXT", "BIGINT", "BIGINT"})+`) AS v
+				WHERE reservation.manifest_id = v.column1 AND reservation.family_id = v.column2`, b...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	up, err := tx.Prepare(ctx, `UPDATE reservation SET spent = spent + $3 WHERE manifest_id = $1 AND family_id = $2`)
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	for i := 0; i < len(rows); i += 3 {
+		if _, err := up.ExecContext(ctx, rows[i], rows[i+1], rows[i+2]); err != nil {
+			return db.Translate(err)
+		}
+	}
+	return nil
+}
+
+// flat adapts rows of cols values, end to end, to a db.RowSource.
+func flat(rows []any, cols int) db.RowSource {
+	return pgx.CopyFromSlice(len(rows)/cols, func(i int) ([]any, error) { return rows[i*cols : (i+1)*cols], nil })
 }
 
 // chunks splits rows of cols values into slices of at most n rows.
