@@ -56,7 +56,6 @@ func TestOfflineChaos(t *testing.T) {
 			offlineTerm
 			manifests []terminal.Manifest
 			revokeAt  int // entries signed from this index on come after the revocation
-			altered   int64
 		}
 		sims := make([]*simTerm, terms)
 		for i := range sims {
