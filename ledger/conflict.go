@@ -71,22 +71,9 @@ func Conflicts(ctx context.Context, d *db.DB, all bool) ([]Conflict, error) {
 		return nil, err
 	}
 	cond, args := conflictScope(a, 2)
-	rows, err := d.Query(ctx, `SELECT `+conflictCols+` FROM offline_conflict c
+	return collect(ctx, d, scanConflict, `SELECT `+conflictCols+` FROM offline_conflict c
 		JOIN terminal t ON t.id = c.terminal_id JOIN merchant m ON m.id = t.merchant_id
 		WHERE ($1 OR c.resolved_at IS NULL) AND `+cond+` ORDER BY c.id DESC LIMIT 500`, append([]any{all}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Conflict{}
-	for rows.Next() {
-		c, err := scanConflict(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // ResolveConflict records a review decision on a queued entry
@@ -160,23 +147,14 @@ func Chains(ctx context.Context, d *db.DB) ([]ChainInfo, error) {
 		return nil, err
 	}
 	cond, args := merchantScope(a, 1)
-	rows, err := d.Query(ctx, `SELECT ch.terminal_id, t.merchant_id, t.status, ch.last_seq, ch.synced_at,
+	return collect(ctx, d, func(scan func(...any) error) (ChainInfo, error) {
+		var c ChainInfo
+		err := scan(&c.Terminal, &c.Merchant, &c.Status, &c.LastSeq, &c.SyncedAt, &c.Applied, &c.Conflicts)
+		c.SyncedAt = c.SyncedAt.UTC()
+		return c, err
+	}, `SELECT ch.terminal_id, t.merchant_id, t.status, ch.last_seq, ch.synced_at,
 			(SELECT COUNT(*) FROM offline_entry e WHERE e.terminal_id = ch.terminal_id AND e.status = 'APPLIED'),
 			(SELECT COUNT(*) FROM offline_entry e WHERE e.terminal_id = ch.terminal_id AND e.status = 'CONFLICT')
 		FROM offline_chain ch JOIN terminal t ON t.id = ch.terminal_id JOIN merchant m ON m.id = t.merchant_id
 		WHERE `+cond+` ORDER BY ch.synced_at DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []ChainInfo{}
-	for rows.Next() {
-		var c ChainInfo
-		if err := rows.Scan(&c.Terminal, &c.Merchant, &c.Status, &c.LastSeq, &c.SyncedAt, &c.Applied, &c.Conflicts); err != nil {
-			return nil, err
-		}
-		c.SyncedAt = c.SyncedAt.UTC()
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }

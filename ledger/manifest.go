@@ -448,21 +448,8 @@ func Manifests(ctx context.Context, d *db.DB, terminalID string) ([]ManifestInfo
 		return nil, err
 	}
 	cond, args := merchantScope(a, 2)
-	rows, err := d.Query(ctx, `SELECT `+manifestCols+` FROM manifest mf JOIN terminal t ON t.id = mf.terminal_id JOIN merchant m ON m.id = t.merchant_id
+	return collect(ctx, d, scanManifest, `SELECT `+manifestCols+` FROM manifest mf JOIN terminal t ON t.id = mf.terminal_id JOIN merchant m ON m.id = t.merchant_id
 		WHERE (mf.terminal_id = $1 OR $1 = '') AND `+cond+` ORDER BY mf.id DESC LIMIT 500`, append([]any{terminalID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []ManifestInfo{}
-	for rows.Next() {
-		m, err := scanManifest(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // ManifestBody returns a stored manifest's signed body (for the terminal

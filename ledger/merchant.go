@@ -71,6 +71,25 @@ func clip(s string) string {
 	return s
 }
 
+// collect runs query and scans every row with scan; no rows give an
+// empty list, never nil.
+func collect[T any](ctx context.Context, q db.Querier, scan func(func(...any) error) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // nextIDs reserves n consecutive numbers of the named sequence and returns
 // the first. Callers serialise on the sequence's row until they commit.
 func nextIDs(ctx context.Context, q db.Querier, name string, n int64) (int64, error) {
@@ -229,22 +248,9 @@ func Merchants(ctx context.Context, d *db.DB, regionCode string) ([]Merchant, er
 		return nil, err
 	}
 	cond, args := merchantScope(a, 2)
-	rows, err := d.Query(ctx, `SELECT `+merchantCols+` FROM merchant m
+	return collect(ctx, d, scanMerchant, `SELECT `+merchantCols+` FROM merchant m
 		WHERE ($1 = '' OR m.village = $1 OR m.village LIKE $1 || '.%') AND `+cond+` ORDER BY m.id`,
 		append([]any{regionCode}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Merchant{}
-	for rows.Next() {
-		m, err := scanMerchant(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }
 
 // GetMerchant returns one merchant in the actor's scope; another's is
@@ -406,21 +412,8 @@ func Terminals(ctx context.Context, d *db.DB, merchantID string) ([]Terminal, er
 		return nil, err
 	}
 	cond, args := merchantScope(a, 2)
-	rows, err := d.Query(ctx, `SELECT `+terminalCols+` FROM terminal t JOIN merchant m ON m.id = t.merchant_id
+	return collect(ctx, d, scanTerminal, `SELECT `+terminalCols+` FROM terminal t JOIN merchant m ON m.id = t.merchant_id
 		WHERE ($1 = '' OR t.merchant_id = $1) AND `+cond+` ORDER BY t.id`, append([]any{merchantID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Terminal{}
-	for rows.Next() {
-		t, err := scanTerminal(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
 // BlockCard blocks a KKS card at every terminal (PermTerminalManage; a

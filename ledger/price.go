@@ -122,22 +122,13 @@ func Prices(ctx context.Context, d *db.DB, province string) ([]Price, error) {
 	if err := auth.Require(tepat.ActorFrom(ctx), auth.PermStatsRead); err != nil {
 		return nil, err
 	}
-	rows, err := d.Query(ctx, `SELECT province, category, unit, price, loaded_by, loaded_at FROM price_reference
-		WHERE province = $1 OR $1 = '' ORDER BY province, category, unit`, province)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Price{}
-	for rows.Next() {
+	return collect(ctx, d, func(scan func(...any) error) (Price, error) {
 		var p Price
-		if err := rows.Scan(&p.Province, &p.Category, &p.Unit, &p.Price, &p.LoadedBy, &p.LoadedAt); err != nil {
-			return nil, err
-		}
+		err := scan(&p.Province, &p.Category, &p.Unit, &p.Price, &p.LoadedBy, &p.LoadedAt)
 		p.LoadedAt = p.LoadedAt.UTC()
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, err
+	}, `SELECT province, category, unit, price, loaded_by, loaded_at FROM price_reference
+		WHERE province = $1 OR $1 = '' ORDER BY province, category, unit`, province)
 }
 
 // PriceFlag is a purchase line above its reference price.
@@ -166,22 +157,12 @@ func PriceFlags(ctx context.Context, d *db.DB, merchantID string, limit int) ([]
 		limit = 1000
 	}
 	cond, args := merchantScope(a, 3)
-	rows, err := d.Query(ctx, `SELECT f.purchase_id, f.line, f.merchant_id, f.village, f.category, f.unit, f.quantity, f.unit_price,
+	return collect(ctx, d, func(scan func(...any) error) (PriceFlag, error) {
+		var f PriceFlag
+		err := scan(&f.Purchase, &f.Line, &f.Merchant, &f.Village, &f.Category, &f.Unit, &f.Quantity, &f.UnitPrice, &f.Reference, &f.Excess, &f.Day)
+		return f, err
+	}, `SELECT f.purchase_id, f.line, f.merchant_id, f.village, f.category, f.unit, f.quantity, f.unit_price,
 		f.reference, f.excess, f.day FROM price_flag f JOIN merchant m ON m.id = f.merchant_id
 		WHERE (f.merchant_id = $1 OR $1 = '') AND `+cond+` ORDER BY f.purchase_id DESC, f.line LIMIT $2`,
 		append([]any{merchantID, limit}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []PriceFlag{}
-	for rows.Next() {
-		var f PriceFlag
-		if err := rows.Scan(&f.Purchase, &f.Line, &f.Merchant, &f.Village, &f.Category, &f.Unit, &f.Quantity, &f.UnitPrice,
-			&f.Reference, &f.Excess, &f.Day); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
 }

@@ -236,23 +236,14 @@ func settlements(ctx context.Context, d *db.DB, day int, merchantID string, limi
 	if limit <= 0 {
 		limit = 1 << 62
 	}
-	rows, err := d.Query(ctx, `SELECT s.day, s.merchant_id, m.name, s.bank, s.purchases, s.purchase_amount, s.voids, s.void_amount, s.net,
+	return collect(ctx, d, func(scan func(...any) error) (Settlement, error) {
+		var s Settlement
+		err := scan(&s.Day, &s.Merchant, &s.Name, &s.Bank, &s.Purchases, &s.PurchaseAmount, &s.Voids, &s.VoidAmount, &s.Net,
+			&s.SettledBy, &s.SettledAt)
+		s.SettledAt = s.SettledAt.UTC()
+		return s, err
+	}, `SELECT s.day, s.merchant_id, m.name, s.bank, s.purchases, s.purchase_amount, s.voids, s.void_amount, s.net,
 		s.settled_by, s.settled_at FROM settlement s JOIN merchant m ON m.id = s.merchant_id
 		WHERE (s.day = $1 OR $1 = 0) AND (s.merchant_id = $2 OR $2 = '') AND `+cond+` ORDER BY s.day DESC, s.merchant_id LIMIT $3`,
 		append([]any{day, merchantID, limit}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Settlement{}
-	for rows.Next() {
-		var s Settlement
-		if err := rows.Scan(&s.Day, &s.Merchant, &s.Name, &s.Bank, &s.Purchases, &s.PurchaseAmount, &s.Voids, &s.VoidAmount, &s.Net,
-			&s.SettledBy, &s.SettledAt); err != nil {
-			return nil, err
-		}
-		s.SettledAt = s.SettledAt.UTC()
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

@@ -280,6 +280,17 @@ func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.Syn
 		res.Applied++
 		return nil
 	}
+	// take checks an entry (prev: the hash its link must name, "" when
+	// unknown) and applies it as transaction id, or queues it.
+	take := func(r *received, prev string, id int64) (string, *int64, error) {
+		code, detail := s.check(r, prev)
+		if code != "" {
+			s.conflict(r, code, detail)
+			res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
+			return code, nil, nil
+		}
+		return "", &id, apply(r, id)
+	}
 	for i, r := range entries {
 		if r.seq <= 0 {
 			refuse(r, terminal.ConflictMalformed, "nomor urut tidak terbaca")
@@ -301,16 +312,9 @@ func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.Syn
 				if p, ok := held[r.seq-1]; ok && !p.placeholder {
 					prev = p.hash
 				}
-				code, detail := s.check(r, prev)
-				var txn *int64
-				if code == "" {
-					if err := apply(r, id); err != nil {
-						return err
-					}
-					txn = &id
-				} else {
-					s.conflict(r, code, detail)
-					res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
+				code, txn, err := take(r, prev, id)
+				if err != nil {
+					return err
 				}
 				s.replaceEntry(r, code, txn)
 				held[r.seq] = heldEntry{hash: r.hash}
@@ -360,16 +364,9 @@ func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.Syn
 			held[r.seq] = heldEntry{hash: voucher.e.Prev, placeholder: true}
 			lastSeq, lastHash = r.seq, voucher.e.Prev
 		} else {
-			code, detail := s.check(r, lastHash)
-			var txn *int64
-			if code == "" {
-				if err := apply(r, id); err != nil {
-					return err
-				}
-				txn = &id
-			} else {
-				s.conflict(r, code, detail)
-				res.Conflicts = append(res.Conflicts, terminal.EntryConflict{Seq: r.seq, Code: code, Detail: detail})
+			code, txn, err := take(r, lastHash, id)
+			if err != nil {
+				return err
 			}
 			s.entry(r, r.hash, code, txn)
 			held[r.seq] = heldEntry{hash: r.hash}

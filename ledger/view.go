@@ -129,25 +129,16 @@ func FamilyWallets(ctx context.Context, d *db.DB, familyID int64) ([]Wallet, err
 	if !auth.Can(a, auth.PermRegistryRead) && !auth.Can(a, auth.PermLedgerRead) {
 		return nil, auth.Require(a, auth.PermRegistryRead)
 	}
-	rows, err := d.Query(ctx, `SELECT w.program, w.balance,
+	return collect(ctx, d, func(scan func(...any) error) (Wallet, error) {
+		var w Wallet
+		err := scan(&w.Program, &w.Balance, &w.Credits, &w.Spent, &w.Expired)
+		return w, err
+	}, `SELECT w.program, w.balance,
 			COALESCE(SUM(CASE WHEN t.kind = 'CREDIT' THEN p.amount ELSE 0 END), 0),
 			COALESCE(-SUM(CASE WHEN t.kind IN ('PURCHASE', 'VOID') THEN p.amount ELSE 0 END), 0),
 			COALESCE(-SUM(CASE WHEN t.kind = 'EXPIRE' THEN p.amount ELSE 0 END), 0)
 		FROM ledger_account w LEFT JOIN ledger_posting p ON p.account_id = w.id LEFT JOIN ledger_txn t ON t.id = p.txn_id
 		WHERE w.kind = 'WALLET' AND w.family_id = $1 GROUP BY w.id, w.program, w.balance ORDER BY w.program`, familyID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Wallet{}
-	for rows.Next() {
-		var w Wallet
-		if err := rows.Scan(&w.Program, &w.Balance, &w.Credits, &w.Spent, &w.Expired); err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
 }
 
 // Overview sums the ledger per account kind and program or bank: what the
@@ -165,21 +156,12 @@ func Overviews(ctx context.Context, d *db.DB) ([]Overview, error) {
 	if err := auth.Require(tepat.ActorFrom(ctx), auth.PermStatsRead); err != nil {
 		return nil, err
 	}
-	rows, err := d.Query(ctx, `SELECT kind, program || bank, COUNT(*), SUM(balance) FROM ledger_account
-		GROUP BY kind, program || bank ORDER BY kind, program || bank`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Overview{}
-	for rows.Next() {
+	return collect(ctx, d, func(scan func(...any) error) (Overview, error) {
 		var o Overview
-		if err := rows.Scan(&o.Kind, &o.Key, &o.Accounts, &o.Balance); err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+		err := scan(&o.Kind, &o.Key, &o.Accounts, &o.Balance)
+		return o, err
+	}, `SELECT kind, program || bank, COUNT(*), SUM(balance) FROM ledger_account
+		GROUP BY kind, program || bank ORDER BY kind, program || bank`)
 }
 
 // FundedCards lists up to limit active, unblocked card numbers whose

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -21,43 +19,22 @@ import (
 // postTerminalManifest answers a terminal's signed manifest request with
 // the signed manifest.
 func (s *Server) postTerminalManifest(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, terminal.MaxBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		s.terminalError(w, r, terminal.Refuse(tepat.EINVALID, terminal.ReasonTooLarge, "permintaan lebih dari %d byte", terminal.MaxBody))
-		return
-	} else if err != nil {
-		s.terminalError(w, r, terminal.Refuse(tepat.EINVALID, terminal.ReasonBadJSON, "permintaan terpotong"))
-		return
-	}
-	p, err := s.processor(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	skew := s.LedgerConfig.Skew
 	if skew <= 0 {
 		skew = 5 * time.Minute
 	}
-	doc, _, err := ledger.RequestManifest(r.Context(), s.DB, p.Key(), body, r.Header.Get(terminal.SignatureHeader), skew)
-	if err != nil {
-		s.terminalError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(doc)
+	s.terminalRequest(w, r, func(p *ledger.Processor, body []byte, sig string) ([]byte, error) {
+		doc, _, err := ledger.RequestManifest(r.Context(), s.DB, p.Key(), body, sig, skew)
+		return doc, err
+	})
 }
 
 // postTerminalSync takes an upload of offline entries (each signed).
 func (s *Server) postTerminalSync(w http.ResponseWriter, r *http.Request) {
 	s.extendDeadline(w, r)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, terminal.MaxSyncBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		s.terminalError(w, r, terminal.Refuse(tepat.EINVALID, terminal.ReasonTooLarge, "unggahan lebih dari %d byte", terminal.MaxSyncBody))
-		return
-	} else if err != nil {
-		s.terminalError(w, r, terminal.Refuse(tepat.EINVALID, terminal.ReasonBadJSON, "unggahan terpotong"))
+	body, err := readTerminalBody(w, r, terminal.MaxSyncBody)
+	if err != nil {
+		s.terminalError(w, r, err)
 		return
 	}
 	up, err := terminal.DecodeUpload(body)

@@ -64,14 +64,25 @@ func (s *Server) postTerminalVoid(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) terminalRequest(w http.ResponseWriter, r *http.Request, do func(*ledger.Processor, []byte, string) ([]byte, error)) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, terminal.MaxBody))
+// readTerminalBody reads a terminal's request body of at most limit
+// bytes; a larger or cut-off one is refused with its reason.
+func readTerminalBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		s.terminalError(w, r, terminal.Refuse(tepat.EINVALID, terminal.ReasonTooLarge, "permintaan lebih dari %d byte", terminal.MaxBody))
-		return
+		return nil, terminal.Refuse(tepat.EINVALID, terminal.ReasonTooLarge, "permintaan lebih dari %d byte", limit)
 	} else if err != nil {
-		s.terminalError(w, r, terminal.Refuse(tepat.EINVALID, terminal.ReasonBadJSON, "permintaan terpotong"))
+		return nil, terminal.Refuse(tepat.EINVALID, terminal.ReasonBadJSON, "permintaan terpotong")
+	}
+	return body, nil
+}
+
+// terminalRequest reads a signed request and answers what do returns
+// (a signed body) or its refusal.
+func (s *Server) terminalRequest(w http.ResponseWriter, r *http.Request, do func(*ledger.Processor, []byte, string) ([]byte, error)) {
+	body, err := readTerminalBody(w, r, terminal.MaxBody)
+	if err != nil {
+		s.terminalError(w, r, err)
 		return
 	}
 	p, err := s.processor(r.Context())
