@@ -434,8 +434,11 @@ func (p *Processor) apply(ctx context.Context, tx *db.Tx, batch []*request) erro
 		}
 	}
 	existing := map[string]*stored{}
+	// A row list, not IN (VALUES …): for a batch's few hundred keys
+	// PostgreSQL probes the unique index per key, where a VALUES list
+	// makes it hash-join and scan the whole table.
 	rows, err := tx.Query(ctx, `SELECT terminal_id, tx, id, kind, digest, answer, family_id, program, card, total, day, voided, merchant_id
-		FROM purchase WHERE (terminal_id, tx) IN (VALUES `+valuesList(len(keys)/2, 2, nil)+`)`, keys...)
+		FROM purchase WHERE (terminal_id, tx) IN (`+valuesList(len(keys)/2, 2, nil)+`)`, keys...)
 	if err != nil {
 		return err
 	}
@@ -550,7 +553,7 @@ func (p *Processor) apply(ctx context.Context, tx *db.Tx, batch []*request) erro
 	}
 	if len(wargs) > 0 {
 		rows, err := tx.Query(ctx, `SELECT id, family_id, program, balance FROM ledger_account
-			WHERE kind = 'WALLET' AND merchant_id = '' AND bank = '' AND (family_id, program) IN (VALUES `+valuesList(len(wargs)/2, 2, []string{"BIGINT", "TEXT"})+`)`+lock, wargs...)
+			WHERE kind = 'WALLET' AND merchant_id = '' AND bank = '' AND (family_id, program) IN (`+valuesList(len(wargs)/2, 2, []string{"BIGINT", "TEXT"})+`)`+lock, wargs...)
 		if err != nil {
 			return err
 		}
