@@ -470,3 +470,45 @@ func ManifestBody(ctx context.Context, d *db.DB, id string) ([]byte, error) {
 	err = d.QueryRow(ctx, `SELECT body FROM manifest WHERE id = $1`, id).Scan(&body)
 	return body, err
 }
+
+// CloseByTerminal takes a terminal's signed close of its own manifest
+// (terminal.ManifestClose, signed with terminal.ManifestClosePrefix): the
+// manifest must be the terminal's and the server must hold the terminal's
+// log up to the sequence number the terminal names (BELUM_SINKRON
+// otherwise: sync first). The manifest is then closed (DITUTUP) and what
+// was not spent returns to normal use. Closing a closed manifest returns
+// it as it is.
+func CloseByTerminal(ctx context.Context, d *db.DB, body []byte, sig string, skew time.Duration) (ManifestInfo, error) {
+	req, err := terminal.DecodeManifestClose(body)
+	if err != nil {
+		return ManifestInfo{}, err
+	}
+	var pub []byte
+	err = d.QueryRow(ctx, `SELECT public_key FROM terminal WHERE id = $1`, req.Terminal).Scan(&pub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ManifestInfo{}, terminal.Refuse(tepat.EUNAUTHORIZED, terminal.ReasonUnknownTerm, "terminal %s tidak dikenal", req.Terminal)
+	} else if err != nil {
+		return ManifestInfo{}, err
+	}
+	if err := terminal.Verify(ed25519.PublicKey(pub), terminal.ManifestClosePrefix, body, sig); err != nil {
+		return ManifestInfo{}, err
+	}
+	if dt := time.Since(req.Time); dt > skew || dt < -skew {
+		return ManifestInfo{}, terminal.Refuse(tepat.EINVALID, terminal.ReasonStaleTime, "waktu terminal berselisih %s dari waktu server", dt.Round(time.Second))
+	}
+	var info ManifestInfo
+	err = d.InTx(ctx, func(tx *db.Tx) error {
+		if info, err = getManifest(ctx, tx, req.Manifest); err != nil || info.Terminal != req.Terminal {
+			return tepat.Reasonf(tepat.ENOTFOUND, "MANIFES_TIDAK_DITEMUKAN", "manifes %s tidak ditemukan untuk terminal %s", clip(req.Manifest), req.Terminal)
+		}
+		var held int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE((SELECT last_seq FROM offline_chain WHERE terminal_id = $1), 0)`, req.Terminal).Scan(&held); err != nil {
+			return err
+		}
+		if held < req.LastSeq {
+			return terminal.Refuse(tepat.ECONFLICT, terminal.ReasonNotSynced, "server baru memegang log terminal %s sampai nomor %d dari %d: sinkronkan dulu", req.Terminal, held, req.LastSeq)
+		}
+		return releaseManifest(ctx, tx, &info, ManifestClosed, "terminal:"+req.Terminal)
+	})
+	return info, err
+}

@@ -18,6 +18,7 @@ import (
 const (
 	ManifestPrefix        = "TEPAT-EDC-1 MANIFEST\n"
 	ManifestRequestPrefix = "TEPAT-EDC-1 MANIFEST-REQUEST\n"
+	ManifestClosePrefix   = "TEPAT-EDC-1 MANIFEST-CLOSE\n"
 	EntryPrefix           = "TEPAT-EDC-1 OFFLINE\n"
 )
 
@@ -25,6 +26,8 @@ const (
 const (
 	PathManifest = "/api/v1/terminal/manifests"
 	PathSync     = "/api/v1/terminal/sync"
+	// PathManifestClose takes a terminal's signed close of its manifest.
+	PathManifestClose = "/api/v1/terminal/manifests/close"
 )
 
 // Manifest kinds: the allowance is a cash entitlement of the cycle (PKH,
@@ -134,6 +137,36 @@ func DecodeManifestRequest(body []byte) (ManifestRequest, error) {
 	}
 	r.Time = r.Time.UTC()
 	return r, nil
+}
+
+// ManifestClose is a terminal's signed statement that it is done with a
+// manifest: it will not pay from it again, and the server holds its log up
+// to LastSeq. The server then returns the unspent allowance to normal use.
+type ManifestClose struct {
+	Terminal string    `json:"terminal"`
+	Manifest string    `json:"manifest"`
+	LastSeq  int64     `json:"last_seq"`
+	Time     time.Time `json:"time"`
+}
+
+// DecodeManifestClose parses a close body strictly.
+func DecodeManifestClose(body []byte) (ManifestClose, error) {
+	var c ManifestClose
+	if err := decode(body, &c); err != nil {
+		return ManifestClose{}, err
+	}
+	switch {
+	case !terminalRE.MatchString(c.Terminal):
+		return ManifestClose{}, missing("terminal")
+	case !txRE.MatchString(c.Manifest):
+		return ManifestClose{}, missing("manifest")
+	case c.LastSeq < 0:
+		return ManifestClose{}, missing("last_seq")
+	case !validTime(c.Time):
+		return ManifestClose{}, missing("time")
+	}
+	c.Time = c.Time.UTC()
+	return c, nil
 }
 
 // Entry is one offline payment or purchase in a terminal's log. Seq
@@ -303,6 +336,7 @@ const (
 	ConflictItems      = "BARANG_TIDAK_DIIZINKAN" // a wallet entry with forbidden or unknown food
 	ConflictWrongTerm  = "TERMINAL_TIDAK_SESUAI"  // the entry names another terminal
 	ReasonNotApproved  = "SIKLUS_BELUM_DISETUJUI"
+	ReasonNotSynced    = "BELUM_SINKRON" // a close before the server holds the whole log
 	ReasonReservedElse = "SUDAH_DIPESAN_TERMINAL_LAIN"
 )
 

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ const (
 	stateManifest = "manifest.json" // the current signed manifest, as received
 	stateLog      = "log.jsonl"     // one SignedEntry JSON a line, append only
 	stateSync     = "state.json"    // {"synced": n}
+	stateClosed   = "closed.txt"    // the id of a manifest this terminal closed
 )
 
 // Reasons of the offline terminal's own refusals, beside the conflict
@@ -63,7 +65,8 @@ type OfflineTerminal struct {
 	last    []byte // hash of the last entry; GenesisHash when empty
 	size    int64  // bytes of whole lines in the log
 	synced  int64
-	broken  error // a failed append left the log in an unknown state
+	closed  string // the manifest this terminal closed: no more payments from it
+	broken  error  // a failed append left the log in an unknown state
 }
 
 // LoadOffline verifies a signed manifest with the server key of key and
@@ -194,6 +197,9 @@ func OpenOffline(stateDir string) (*OfflineTerminal, error) {
 	t := &OfflineTerminal{dir: stateDir, key: key, priv: priv, manifest: m, last: GenesisHash}
 	if err := t.readLog(); err != nil {
 		return nil, err
+	}
+	if cb, err := os.ReadFile(filepath.Join(stateDir, stateClosed)); err == nil {
+		t.closed = strings.TrimSpace(string(cb))
 	}
 	sb, err := os.ReadFile(filepath.Join(stateDir, stateSync))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -333,6 +339,20 @@ func (t *OfflineTerminal) SetSynced(n int64) error {
 	return nil
 }
 
+// MarkClosed records, durably, that this terminal is done with its
+// current manifest: Pay refuses it from now on (MANIFES_DILEPAS). Called
+// before the server is told (CloseManifest), so no payment can follow a
+// close the server has accepted.
+func (t *OfflineTerminal) MarkClosed() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := writeAtomic(t.dir, stateClosed, []byte(t.manifest.ID+"\n")); err != nil {
+		return err
+	}
+	t.closed = t.manifest.ID
+	return nil
+}
+
 // Remaining is what family kk may still receive under the current
 // manifest: its allowance less what this terminal's log already spent for
 // it under that manifest. BUKAN_DI_MANIFES when kk is not listed.
@@ -377,6 +397,9 @@ func (t *OfflineTerminal) Pay(kk string, amount int64, items []Item, now time.Ti
 		return Entry{}, t.broken
 	}
 	m := t.manifest
+	if t.closed == m.ID {
+		return Entry{}, Refuse(tepat.EFORBIDDEN, ConflictReleased, "manifes %s sudah ditutup terminal ini: muat manifes baru", m.ID)
+	}
 	if !kkRE.MatchString(kk) {
 		return Entry{}, missing("kk")
 	}

@@ -548,6 +548,31 @@ func TestOfflineAgainstServer(t *testing.T) {
 		}
 		checkLedger(t, d)
 
+		// Closing: not before the server holds everything; then the
+		// terminal pays no more and the unspent allowance is back in the
+		// wallets.
+		pay(fams[5].KK, item("beras:1:kg:12000"))
+		if _, err := terminal.CloseManifest(ctx, ts.URL, o, ts.Client()); tepat.ErrorReason(err) != terminal.ReasonNotSynced {
+			t.Fatalf("close before sync: %v", err)
+		}
+		if _, err := terminal.Sync(ctx, ts.URL, o, 0, ts.Client()); err != nil {
+			t.Fatal(err)
+		}
+		closed, err := terminal.CloseManifest(ctx, ts.URL, o, ts.Client())
+		if err != nil || !strings.Contains(string(closed), `"status":"DITUTUP"`) {
+			t.Fatalf("close: %s %v", closed, err)
+		}
+		if _, err := o.Pay(fams[1].KK, 0, item("beras:1:kg:12000"), time.Now()); tepat.ErrorReason(err) != terminal.ConflictReleased {
+			t.Fatalf("pay after close: %v", err)
+		}
+		var reserved, wallets int64
+		d.QueryRow(ctx, `SELECT COALESCE(SUM(balance), 0) FROM ledger_account WHERE kind = 'RESERVE'`).Scan(&reserved)
+		d.QueryRow(ctx, `SELECT COALESCE(SUM(balance), 0) FROM ledger_account WHERE kind = 'WALLET'`).Scan(&wallets)
+		if reserved != 0 || wallets != 6*ledgertest.Monthly-60000-150000-25000-30000-12000-12000 {
+			t.Fatalf("after close: reserve %d, wallets %d", reserved, wallets)
+		}
+		checkLedger(t, d)
+
 		t.Run("RefusedUploadIsAnError", func(t *testing.T) {
 			// A terminal the server does not know, with a manifest the
 			// server's key signed.

@@ -198,3 +198,27 @@ func postJSON(ctx context.Context, hc *http.Client, url string, body []byte, sig
 	}
 	return ans, nil
 }
+
+// CloseManifest tells the server that t is done with its current manifest,
+// once the server holds t's whole log: the terminal first marks the
+// manifest closed locally (no payment can follow), then sends the signed
+// close (PathManifestClose); the server returns the unspent allowance to
+// normal use and answers the closed manifest as JSON. BELUM_SINKRON when
+// entries are still to be synced.
+func CloseManifest(ctx context.Context, server string, t *OfflineTerminal, hc *http.Client) ([]byte, error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	last := int64(len(t.Entries()))
+	if t.Synced() < last {
+		return nil, Refuse(tepat.ECONFLICT, ReasonNotSynced, "server baru memegang %d dari %d entri: sinkronkan dulu", t.Synced(), last)
+	}
+	if err := t.MarkClosed(); err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(ManifestClose{Terminal: t.Terminal(), Manifest: t.Manifest().ID, LastSeq: last, Time: time.Now().UTC()})
+	if err != nil {
+		return nil, err
+	}
+	return postJSON(ctx, hc, strings.TrimRight(server, "/")+PathManifestClose, body, Sign(t.priv, ManifestClosePrefix, body), 1<<20)
+}

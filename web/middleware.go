@@ -99,7 +99,7 @@ const (
 var publicRoutes = map[string]bool{"GET /static/": true, "GET /healthz": true, "GET /metrics": true,
 	// Terminals sign each request instead of logging in.
 	"POST " + terminal.PathPurchase: true, "POST " + terminal.PathVoid: true, "GET " + terminal.PathServerKey: true,
-	"POST " + terminal.PathManifest: true, "POST " + terminal.PathSync: true}
+	"POST " + terminal.PathManifest: true, "POST " + terminal.PathSync: true, "POST " + terminal.PathManifestClose: true}
 
 // uploadRoutes may receive bodies up to maxUpload.
 var uploadRoutes = map[string]bool{"POST /api/v1/imports": true, "POST /impor": true, "POST " + terminal.PathSync: true,

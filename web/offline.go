@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,6 +27,22 @@ func (s *Server) postTerminalManifest(w http.ResponseWriter, r *http.Request) {
 	s.terminalRequest(w, r, func(p *ledger.Processor, body []byte, sig string) ([]byte, error) {
 		doc, _, err := ledger.RequestManifest(r.Context(), s.DB, p.Key(), body, sig, skew)
 		return doc, err
+	})
+}
+
+// postTerminalManifestClose takes a terminal's signed close of its
+// manifest and answers the closed manifest.
+func (s *Server) postTerminalManifestClose(w http.ResponseWriter, r *http.Request) {
+	skew := s.LedgerConfig.Skew
+	if skew <= 0 {
+		skew = 5 * time.Minute
+	}
+	s.terminalRequest(w, r, func(p *ledger.Processor, body []byte, sig string) ([]byte, error) {
+		info, err := ledger.CloseByTerminal(r.Context(), s.DB, body, sig, skew)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(info)
 	})
 }
 

@@ -393,6 +393,8 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 						body: `{"terminal": "T999999", "entries": [{"body": "e30=", "signature": "x"}]}`, want: http.StatusUnauthorized},
 					{method: "POST", path: "/api/v1/terminal/sync", api: true, ctype: "application/json", body: `{"terminal": `, want: http.StatusBadRequest},
 					{method: "POST", path: "/api/v1/terminal/manifests", api: true, ctype: "application/json", body: unknownTerminal, want: http.StatusUnauthorized},
+					{method: "POST", path: "/api/v1/terminal/manifests/close", api: true, ctype: "application/json",
+						body: `{"terminal": "T999999", "manifest": "F000001", "last_seq": 0, "time": "` + time.Now().UTC().Format(time.RFC3339) + `"}`, want: http.StatusUnauthorized},
 					{method: "GET", path: "/api/v1/manifests", api: true, want: gateOr(auth.PermLedgerRead, 200), names: manifest33},
 					{method: "GET", path: "/api/v1/manifests?terminal=T000003", api: true, want: gateOr(auth.PermLedgerRead, 200), names: manifest33},
 					{method: "POST", path: "/api/v1/manifests", api: true, ctype: "application/json", body: `{"x": 1}`, want: gateOr(auth.PermTerminalManage, 400)},

@@ -194,6 +194,7 @@ func (s *Server) routes() {
 	s.handle("GET "+terminal.PathServerKey, s.getServerKey)
 	s.handle("POST "+terminal.PathManifest, s.postTerminalManifest)
 	s.handle("POST "+terminal.PathSync, s.postTerminalSync)
+	s.handle("POST "+terminal.PathManifestClose, s.postTerminalManifestClose)
 	s.handle("GET /api/v1/manifests", s.apiManifests)
 	s.handle("POST /api/v1/manifests", s.apiCreateManifest)
 	s.handle("GET /api/v1/manifests/{id}", s.apiManifestBody)

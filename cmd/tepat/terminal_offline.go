@@ -234,6 +234,7 @@ func (app *App) offlineLogCmd() *cobra.Command {
 func (app *App) terminalSyncCmd() *cobra.Command {
 	var server, state string
 	var batch int
+	var closeAfter bool
 	cmd := &cobra.Command{
 		Use:   "sync",
 		Short: "Upload the offline log's entries the server does not hold yet and print the summary as JSON",
@@ -254,9 +255,18 @@ func (app *App) terminalSyncCmd() *cobra.Command {
 				}
 				return err
 			}
-			return app.printJSON(sum)
+			if !closeAfter {
+				return app.printJSON(sum)
+			}
+			closed, err := terminal.CloseManifest(cmd.Context(), server, o, nil)
+			if err != nil {
+				app.printJSON(sum)
+				return err
+			}
+			return app.printJSON(map[string]any{"sync": sum, "closed": json.RawMessage(closed)})
 		},
 	}
+	cmd.Flags().BoolVar(&closeAfter, "close", false, "after a complete sync, close the current manifest: no more payments from it, the unspent allowance returns on the server")
 	cmd.Flags().StringVar(&server, "server", "", "server base URL, e.g. http://localhost:8080")
 	cmd.Flags().StringVar(&state, "state", "", "state directory of the offline terminal")
 	cmd.Flags().IntVar(&batch, "batch", terminal.DefaultSyncBatch, "entries per upload (at most 5000)")
