@@ -251,6 +251,16 @@ type Time struct {
 	Valid bool
 }
 
+// Ptr returns the time in UTC, or nil for NULL: the form optional times
+// take in Tepat's structs.
+func (t Time) Ptr() *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
 // Scan implements sql.Scanner.
 func (t *Time) Scan(src any) error {
 	t.Valid = src != nil

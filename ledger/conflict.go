@@ -38,28 +38,16 @@ type Conflict struct {
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 }
 
-// conflictScope limits conflicts (alias c, merchant alias m) to the
-// actor's scope, arguments from next.
-func conflictScope(a *tepat.Actor, next int) (string, []any) {
-	return merchantScope(a, next)
-}
-
 const conflictCols = `c.id, c.terminal_id, c.seq, c.code, c.detail, c.manifest_id, c.village, c.amount, c.received_at,
 	COALESCE(c.decision, ''), COALESCE(c.note, ''), COALESCE(c.resolved_by, ''), c.resolved_at`
 
 func scanConflict(scan func(...any) error) (Conflict, error) {
 	var c Conflict
-	var res sql.NullTime
-	if err := scan(&c.ID, &c.Terminal, &c.Seq, &c.Code, &c.Detail, &c.Manifest, &c.Village, &c.Amount, &c.ReceivedAt,
-		&c.Decision, &c.Note, &c.ResolvedBy, &res); err != nil {
-		return c, err
-	}
-	c.ReceivedAt = c.ReceivedAt.UTC()
-	if res.Valid {
-		t := res.Time.UTC()
-		c.ResolvedAt = &t
-	}
-	return c, nil
+	var res db.Time
+	err := scan(&c.ID, &c.Terminal, &c.Seq, &c.Code, &c.Detail, &c.Manifest, &c.Village, &c.Amount, &c.ReceivedAt,
+		&c.Decision, &c.Note, &c.ResolvedBy, &res)
+	c.ReceivedAt, c.ResolvedAt = c.ReceivedAt.UTC(), res.Ptr()
+	return c, err
 }
 
 // Conflicts lists the conflict queue within the actor's scope
@@ -70,7 +58,7 @@ func Conflicts(ctx context.Context, d *db.DB, all bool) ([]Conflict, error) {
 	if err := auth.Require(a, auth.PermLedgerRead); err != nil {
 		return nil, err
 	}
-	cond, args := conflictScope(a, 2)
+	cond, args := merchantScope(a, 2)
 	return collect(ctx, d, scanConflict, `SELECT `+conflictCols+` FROM offline_conflict c
 		JOIN terminal t ON t.id = c.terminal_id JOIN merchant m ON m.id = t.merchant_id
 		WHERE ($1 OR c.resolved_at IS NULL) AND `+cond+` ORDER BY c.id DESC LIMIT 500`, append([]any{all}, args...)...)
@@ -102,7 +90,7 @@ func ResolveConflict(ctx context.Context, d *db.DB, id int64, decision, note str
 	}
 	var c Conflict
 	err := d.InTx(ctx, func(tx *db.Tx) error {
-		cond, args := conflictScope(a, 2)
+		cond, args := merchantScope(a, 2)
 		var err error
 		c, err = scanConflict(tx.QueryRow(ctx, `SELECT `+conflictCols+` FROM offline_conflict c
 			JOIN terminal t ON t.id = c.terminal_id JOIN merchant m ON m.id = t.merchant_id

@@ -36,12 +36,6 @@ func cycleProgram(ctx context.Context, q db.Querier, cycleID int64) (program.Pro
 	return program.Decode(def)
 }
 
-// IsWalletCycle reports whether a cycle's program credits food wallets.
-func IsWalletCycle(ctx context.Context, d *db.DB, cycleID int64) (bool, error) {
-	p, err := cycleProgram(ctx, d, cycleID)
-	return p.IsWallet(), err
-}
-
 // CreditCycle credits the wallet of every family whose entitlement in the
 // cycle's stored reconciliation is PAID, once: a family credited by an
 // earlier run is not credited again (the credit's ref is the

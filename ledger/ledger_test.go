@@ -529,8 +529,7 @@ func TestExpireOldUnspentBalance(t *testing.T) {
 
 func TestCheckNamesWhatIsBroken(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
-		w := ledgertest.Fund(t, d, 5, "32.01")
-		_ = w
+		ledgertest.Fund(t, d, 5, "32.01")
 		ctx := context.Background()
 		if _, err := d.Exec(ctx, `UPDATE ledger_account SET balance = balance + 1 WHERE id = (SELECT MIN(id) FROM ledger_account WHERE kind = 'WALLET')`); err != nil {
 			t.Fatal(err)

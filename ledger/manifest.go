@@ -418,17 +418,11 @@ const manifestCols = `mf.id, mf.terminal_id, t.merchant_id, mf.cycle_id, mf.prog
 
 func scanManifest(scan func(...any) error) (ManifestInfo, error) {
 	var m ManifestInfo
-	var ended sql.NullTime
-	if err := scan(&m.ID, &m.Terminal, &m.Merchant, &m.Cycle, &m.Program, &m.Kind, &m.Region, &m.Families, &m.Amount, &m.Spent,
-		&m.IssuedAt, &m.ValidUntil, &m.Status, &ended); err != nil {
-		return m, err
-	}
-	m.IssuedAt, m.ValidUntil = m.IssuedAt.UTC(), m.ValidUntil.UTC()
-	if ended.Valid {
-		t := ended.Time.UTC()
-		m.EndedAt = &t
-	}
-	return m, nil
+	var ended db.Time
+	err := scan(&m.ID, &m.Terminal, &m.Merchant, &m.Cycle, &m.Program, &m.Kind, &m.Region, &m.Families, &m.Amount, &m.Spent,
+		&m.IssuedAt, &m.ValidUntil, &m.Status, &ended)
+	m.IssuedAt, m.ValidUntil, m.EndedAt = m.IssuedAt.UTC(), m.ValidUntil.UTC(), ended.Ptr()
+	return m, err
 }
 
 func getManifest(ctx context.Context, q db.Querier, id string) (ManifestInfo, error) {

@@ -228,16 +228,10 @@ const merchantCols = `m.id, m.name, m.type, m.village, m.bank, m.status, m.creat
 
 func scanMerchant(scan func(...any) error) (Merchant, error) {
 	var m Merchant
-	var dis sql.NullTime
-	if err := scan(&m.ID, &m.Name, &m.Type, &m.Village, &m.Bank, &m.Status, &m.CreatedBy, &m.CreatedAt, &dis, &m.Balance); err != nil {
-		return m, err
-	}
-	m.CreatedAt = m.CreatedAt.UTC()
-	if dis.Valid {
-		t := dis.Time.UTC()
-		m.DisabledAt = &t
-	}
-	return m, nil
+	var dis db.Time
+	err := scan(&m.ID, &m.Name, &m.Type, &m.Village, &m.Bank, &m.Status, &m.CreatedBy, &m.CreatedAt, &dis, &m.Balance)
+	m.CreatedAt, m.DisabledAt = m.CreatedAt.UTC(), dis.Ptr()
+	return m, err
 }
 
 // Merchants lists the merchants in the actor's scope (PermLedgerRead),
@@ -379,21 +373,10 @@ const terminalCols = `t.id, t.merchant_id, t.public_key, t.status, t.registered_
 
 func scanTerminal(scan func(...any) error) (Terminal, error) {
 	var t Terminal
-	var rev sql.NullTime
-	var seen db.Time
-	if err := scan(&t.ID, &t.Merchant, &t.PublicKey, &t.Status, &t.RegisteredBy, &t.RegisteredAt, &rev, &seen); err != nil {
-		return t, err
-	}
-	t.RegisteredAt = t.RegisteredAt.UTC()
-	if rev.Valid {
-		x := rev.Time.UTC()
-		t.RevokedAt = &x
-	}
-	if seen.Valid {
-		x := seen.Time.UTC()
-		t.LastSeen = &x
-	}
-	return t, nil
+	var rev, seen db.Time
+	err := scan(&t.ID, &t.Merchant, &t.PublicKey, &t.Status, &t.RegisteredBy, &t.RegisteredAt, &rev, &seen)
+	t.RegisteredAt, t.RevokedAt, t.LastSeen = t.RegisteredAt.UTC(), rev.Ptr(), seen.Ptr()
+	return t, err
 }
 
 func getTerminal(ctx context.Context, q db.Querier, id string) (Terminal, error) {

@@ -98,14 +98,11 @@ func TestOfflineCashManifestSyncAndReconcile(t *testing.T) {
 		if err != nil || m.Kind != terminal.ManifestCash || len(m.Families) == 0 || int64(len(m.Families)) != info.Families {
 			t.Fatalf("manifest %+v %v", info, err)
 		}
-		if strings.Contains(string(body), m.Families[0].NIKKepala[:6]+"") && !strings.Contains(m.Families[0].NIKKepala, "*") {
+		if !strings.Contains(m.Families[0].NIKKepala, "*") {
 			t.Fatal("head NIK not masked")
 		}
 		// A second manifest for the same families: refused.
-		_, t2, _ := ed25519.GenerateKey(nil)
-		_ = t2
-		m2, tm2, _ := s.addShop(t, "32.01.01.1002")
-		_ = m2
+		_, tm2, _ := s.addShop(t, "32.01.01.1002")
 		if _, _, err := ledger.CreateManifest(sys, d, key, ledger.ManifestSpec{Terminal: tm2.ID, Cycle: cy.ID, Region: "32.01"}); tepat.ErrorReason(err) != terminal.ReasonReservedElse {
 			t.Fatalf("double reservation: %v", err)
 		}

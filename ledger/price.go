@@ -2,12 +2,9 @@ package ledger
 
 import (
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"tepat"
@@ -43,61 +40,42 @@ func LoadPrices(ctx context.Context, d *db.DB, name string, r io.Reader) (int, e
 	if err := auth.Require(a, auth.PermLedgerManage); err != nil {
 		return 0, err
 	}
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
-	if err == io.EOF {
-		return 0, payout.HeaderError(name, PriceColumns, "berkas kosong")
-	} else if err != nil {
-		return 0, payout.HeaderError(name, PriceColumns, "header tidak dapat dibaca sebagai CSV")
+	f, err := payout.OpenCSV(name, r, PriceColumns)
+	if err != nil {
+		return 0, err
 	}
-	for i := range head {
-		head[i] = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(head[i], "\ufeff")))
-	}
-	if strings.Join(head, ",") != strings.Join(PriceColumns, ",") {
-		return 0, payout.HeaderError(name, PriceColumns, "header %q", strings.Join(head, ","))
-	}
-	var probs payout.Problems
 	var list []Price
 	seen := map[priceKey]int{}
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			probs.Add(line, 0, "", "CSV_TIDAK_VALID", "baris tidak dapat dibaca sebagai CSV")
-			continue
-		} else if err != nil {
+	for {
+		rec, line, ok, err := f.Next()
+		if err != nil {
 			return 0, err
 		}
-		if len(rec) != len(PriceColumns) {
-			probs.Add(line, 0, "", "JUMLAH_KOLOM", "ada %d kolom, seharusnya %d", len(rec), len(PriceColumns))
-			continue
+		if !ok {
+			break
 		}
-		p := Price{Province: strings.TrimSpace(rec[0]), Category: strings.TrimSpace(rec[1]), Unit: strings.TrimSpace(rec[2])}
+		p := Price{Province: rec[0], Category: rec[1], Unit: rec[2]}
 		if reg, err := region.Lookup(p.Province); err != nil || reg.Level != region.Province {
-			probs.Add(line, 1, "provinsi", "PROVINSI_TIDAK_DIKENAL", "kode provinsi %q tidak dikenal", clip(p.Province))
+			f.Problem(line, 0, "PROVINSI_TIDAK_DIKENAL", "kode provinsi %q tidak dikenal", clip(p.Province))
 		}
 		if _, ok := program.FoodCategories[p.Category]; !ok {
-			probs.Add(line, 2, "kategori", "KATEGORI_TIDAK_DIKENAL", "kategori %q tidak dikenal", clip(p.Category))
+			f.Problem(line, 1, "KATEGORI_TIDAK_DIKENAL", "kategori %q tidak dikenal", clip(p.Category))
 		} else if !program.KnownUnit(p.Category, p.Unit) {
-			probs.Add(line, 3, "satuan", "SATUAN_TIDAK_DIKENAL", "satuan %q tidak dikenal untuk %s", clip(p.Unit), p.Category)
+			f.Problem(line, 2, "SATUAN_TIDAK_DIKENAL", "satuan %q tidak dikenal untuk %s", clip(p.Unit), p.Category)
 		}
-		v, err := strconv.ParseInt(strings.TrimSpace(rec[3]), 10, 64)
+		v, err := strconv.ParseInt(rec[3], 10, 64)
 		if err != nil || v <= 0 {
-			probs.Add(line, 4, "harga", "HARGA_TIDAK_VALID", "harga harus bilangan bulat rupiah lebih dari 0")
+			f.Problem(line, 3, "HARGA_TIDAK_VALID", "harga harus bilangan bulat rupiah lebih dari 0")
 		}
 		p.Price = v
 		k := priceKey{p.Province, p.Category, p.Unit}
 		if first, dup := seen[k]; dup {
-			probs.Add(line, 0, "", "BARIS_GANDA", "harga %s/%s provinsi %s sudah ada di baris %d", p.Category, p.Unit, p.Province, first)
+			f.Problem(line, -1, "BARIS_GANDA", "harga %s/%s provinsi %s sudah ada di baris %d", p.Category, p.Unit, p.Province, first)
 		}
 		seen[k] = line
 		list = append(list, p)
 	}
-	if err := probs.Err(name); err != nil {
+	if err := f.Err(); err != nil {
 		return 0, err
 	}
 	at := now()

@@ -394,17 +394,16 @@ func (p *Processor) commit(batch []*request) {
 
 // stored is an accepted transaction as the batch knows it.
 type stored struct {
-	id       int64
-	kind     string
-	digest   []byte
-	answer   []byte
-	family   int64
-	program  string
-	card     string
-	total    int64
-	day      int
-	voided   bool
-	merchant string
+	id      int64
+	kind    string
+	digest  []byte
+	answer  []byte
+	family  int64
+	program string
+	card    string
+	total   int64
+	day     int
+	voided  bool
 }
 
 type walletKey struct {
@@ -437,7 +436,7 @@ func (p *Processor) apply(ctx context.Context, tx *db.Tx, batch []*request) erro
 	// A row list, not IN (VALUES …): for a batch's few hundred keys
 	// PostgreSQL probes the unique index per key, where a VALUES list
 	// makes it hash-join and scan the whole table.
-	rows, err := tx.Query(ctx, `SELECT terminal_id, tx, id, kind, digest, answer, family_id, program, card, total, day, voided, merchant_id
+	rows, err := tx.Query(ctx, `SELECT terminal_id, tx, id, kind, digest, answer, family_id, program, card, total, day, voided
 		FROM purchase WHERE (terminal_id, tx) IN (`+valuesList(len(keys)/2, 2, nil)+`)`, keys...)
 	if err != nil {
 		return err
@@ -445,7 +444,7 @@ func (p *Processor) apply(ctx context.Context, tx *db.Tx, batch []*request) erro
 	for rows.Next() {
 		var term, txid string
 		s := &stored{}
-		if err := rows.Scan(&term, &txid, &s.id, &s.kind, &s.digest, &s.answer, &s.family, &s.program, &s.card, &s.total, &s.day, &s.voided, &s.merchant); err != nil {
+		if err := rows.Scan(&term, &txid, &s.id, &s.kind, &s.digest, &s.answer, &s.family, &s.program, &s.card, &s.total, &s.day, &s.voided); err != nil {
 			rows.Close()
 			return err
 		}
@@ -635,7 +634,7 @@ func (p *Processor) apply(ctx context.Context, tx *db.Tx, batch []*request) erro
 		}
 		day := dayOf(at, r.term.loc)
 		id := base + int64(i)
-		s := &stored{id: id, kind: r.kind, digest: r.digest, day: day, merchant: r.term.merchant}
+		s := &stored{id: id, kind: r.kind, digest: r.digest, day: day}
 		rc := terminal.Receipt{ID: id, Kind: r.kind, Tx: r.txID(), Terminal: r.term.id, Merchant: r.term.merchant, Time: at}
 		var w *account
 		switch r.kind {

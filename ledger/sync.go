@@ -47,13 +47,16 @@ type received struct {
 // — and fields), then taken in sequence order on the terminal's chain:
 //
 //   - a sequence number the server already holds with the same content is
-//     a duplicate (harmless), with other content a fork (CABANG_GANDA);
+//     a duplicate (harmless; the genuine entry in the place of an altered
+//     copy is applied then), with other content signed by the terminal a
+//     fork (CABANG_GANDA); with a failing signature it is only answered;
 //   - the next number is taken: applied to the ledger if its chain link,
 //     time, manifest, family and allowance are right, else queued as a
 //     conflict with its code; either way the chain moves on, so one bad
-//     entry never blocks the valid ones after it (an entry whose own
-//     signature fails leaves its hash unknown: the next entry's signed prev
-//     is trusted);
+//     entry never blocks the valid ones after it. An entry whose own
+//     signature fails moves the chain only when the terminal's next entry,
+//     correctly signed, vouches for its place; otherwise it is answered and
+//     nothing is stored, so unauthenticated input changes nothing;
 //   - entries after a gap wait (Pending): the answer's LastSeq tells the
 //     terminal where to resume.
 //
@@ -61,8 +64,8 @@ type received struct {
 // entitlement is marked paid offline for reconciliation; WALLET: the
 // manifest's reserve → merchant) and counts it against the family's
 // allowance. It all happens in one transaction: an upload cut off or
-// repeated applies nothing twice. Signatures are verified in parallel
-// before the transaction.
+// repeated applies nothing twice. Signatures are verified on all cores
+// while the chain is walked and written.
 func Sync(ctx context.Context, d *db.DB, up terminal.Upload, cfg SyncConfig) (terminal.SyncResult, error) {
 	if cfg.Skew <= 0 {
 		cfg.Skew = 5 * time.Minute
@@ -73,7 +76,7 @@ func Sync(ctx context.Context, d *db.DB, up terminal.Upload, cfg SyncConfig) (te
 	now := cfg.Clock().UTC().Truncate(time.Microsecond)
 	var pub []byte
 	var status, merchantID, village string
-	var revoked sql.NullTime
+	var revoked db.Time
 	err := d.QueryRow(ctx, `SELECT t.public_key, t.status, t.revoked_at, t.merchant_id, m.village FROM terminal t JOIN merchant m ON m.id = t.merchant_id
 		WHERE t.id = $1`, up.Terminal).Scan(&pub, &status, &revoked, &merchantID, &village)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -90,14 +93,13 @@ func Sync(ctx context.Context, d *db.DB, up terminal.Upload, cfg SyncConfig) (te
 		}
 	}()
 
-	res := terminal.SyncResult{Terminal: up.Terminal, Conflicts: []terminal.EntryConflict{}}
+	var res terminal.SyncResult
 	err = d.InTx(ctx, func(tx *db.Tx) error {
 		res = terminal.SyncResult{Terminal: up.Terminal, Conflicts: []terminal.EntryConflict{}}
 		s := &syncer{tx: tx, terminal: up.Terminal, merchant: merchantID, village: village, now: now, skew: cfg.Skew,
 			manifests: map[string]*syncManifest{}}
-		if status == StatusRevoked && revoked.Valid {
-			t := revoked.Time.UTC()
-			s.revokedAt = &t
+		if status == StatusRevoked {
+			s.revokedAt = revoked.Ptr()
 		}
 		return s.run(ctx, entries, &res)
 	})
@@ -193,7 +195,7 @@ type syncer struct {
 	res       map[string]*syncReservation // manifest + "/" + kk
 
 	entryRows, replaceRows, conflictRows, txnRows, postingRows []any
-	nEntry, nConflict, nTxn                                    int
+	nEntry, nTxn                                               int
 	applied                                                    int
 	paid                                                       map[[2]int64]int64 // (cycle, family) → cash paid now
 }
@@ -213,7 +215,6 @@ func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.Syn
 	if err := tx.QueryRow(ctx, `SELECT last_seq, last_hash FROM offline_chain WHERE terminal_id = $1`+lock, s.terminal).Scan(&lastSeq, &lastHash); err != nil {
 		return err
 	}
-	// What the server already holds of the upload's sequence numbers.
 	// What the server already holds of the upload's sequence numbers (and
 	// the one before, for a late entry's link).
 	held := map[int64]heldEntry{}
@@ -242,7 +243,7 @@ func (s *syncer) run(ctx context.Context, entries []*received, res *terminal.Syn
 			}
 		}
 	}
-	if err := s.load(ctx, entries, lastSeq); err != nil {
+	if err := s.load(ctx, entries); err != nil {
 		return err
 	}
 	base, err := nextIDs(ctx, tx, "txn", int64(len(entries)))
@@ -436,7 +437,7 @@ func (s *syncer) check(r *received, lastHash string) (string, string) {
 }
 
 // load reads the manifests and reservations the upload names.
-func (s *syncer) load(ctx context.Context, entries []*received, lastSeq int64) error {
+func (s *syncer) load(ctx context.Context, entries []*received) error {
 	ids := map[string]bool{}
 	var keys []any
 	seen := map[string]bool{}
@@ -567,7 +568,6 @@ func (s *syncer) conflict(r *received, code, detail string) {
 		manifest, amount = r.e.Manifest, r.e.Amount
 	}
 	s.conflictRows = append(s.conflictRows, s.terminal, r.seq, code, detail, manifest, s.village, amount, r.body, s.now)
-	s.nConflict++
 }
 
 // flushEvery is how many taken entries are written at a time, while the
@@ -603,7 +603,7 @@ func (s *syncer) flush(ctx context.Context) error {
 	}
 	s.applied += s.nTxn
 	s.entryRows, s.replaceRows, s.conflictRows, s.txnRows, s.postingRows = nil, nil, nil, nil, nil
-	s.nEntry, s.nConflict, s.nTxn = 0, 0, 0
+	s.nEntry, s.nTxn = 0, 0
 	return nil
 }
 

@@ -194,19 +194,42 @@ func errUnreadable(path string, err error) error {
 	return &tepat.Error{Code: tepat.EINVALID, Reason: "FILE_TIDAK_DAPAT_DIBACA", Message: fmt.Sprintf("tidak dapat membaca %s", path), Err: err}
 }
 
-// Problems collects the problems of a file for other capabilities'
-// files (reference prices, …), refused the same way as bank files.
-type Problems struct{ ps problems }
-
-// Add records a problem at line and column (0: the whole line).
-func (p *Problems) Add(line, col int, field, code, format string, args ...any) {
-	p.ps.add(line, col, field, code, format, args...)
+// CSVFile reads a CSV file with a fixed header the way bank files are
+// read — header checked first, unreadable lines and lines with the wrong
+// number of columns become problems, cells trimmed — for other
+// capabilities' files (reference prices, …), refused the same way: every
+// problem by line and column, nothing applied.
+type CSVFile struct {
+	f     *csvFile
+	probs problems
 }
 
-// Err returns nil without problems, else the refusal of the whole file.
-func (p *Problems) Err(name string) error { return p.ps.err(name) }
-
-// HeaderError refuses a file whose header is not cols.
-func HeaderError(name string, cols []string, format string, args ...any) error {
-	return headerError(name, cols, format, args...)
+// OpenCSV reads the header of r (HEADER_TIDAK_SESUAI, a whole-file
+// refusal, unless it names exactly cols).
+func OpenCSV(name string, r io.Reader, cols []string) (*CSVFile, error) {
+	c := &CSVFile{}
+	f, err := openCSV(name, r, cols, &c.probs)
+	if err != nil {
+		return nil, err
+	}
+	c.f = f
+	return c, nil
 }
+
+// Next returns the next record with all its columns and its line; ok is
+// false at the end of the file; err is a failure to read, not a problem.
+func (c *CSVFile) Next() (rec []string, line int, ok bool, err error) { return c.f.next() }
+
+// Problem records a problem in column i (0-based) of line; with i < 0,
+// about the whole line.
+func (c *CSVFile) Problem(line, i int, code, format string, args ...any) {
+	if i < 0 {
+		c.probs.add(line, 0, "", code, format, args...)
+		return
+	}
+	c.f.problem(line, i, code, format, args...)
+}
+
+// Err returns nil without problems, else the refusal of the whole file
+// (BERKAS_DITOLAK) with every problem in line order.
+func (c *CSVFile) Err() error { return c.probs.err(c.f.name) }

@@ -98,7 +98,7 @@ func scanCycle(scan func(...any) error) (Cycle, error) {
 	var c Cycle
 	var ref int
 	var genBy, apprBy, endBy sql.NullString
-	var genAt, apprAt, endAt sql.NullTime
+	var genAt, apprAt, endAt db.Time
 	if err := scan(&c.ID, &c.Program, &c.Year, &c.Period, &c.ProgramVersion, &c.ProgramVersionID, &c.Snapshot, &c.SnapshotVersion, &ref, &c.State,
 		&c.Families, &c.Persons, &c.Amount, &c.Quantity, &c.Reserve, &c.CreatedBy, &c.CreatedAt, &genBy, &genAt,
 		&apprBy, &apprAt, &endBy, &endAt); err != nil {
@@ -107,14 +107,7 @@ func scanCycle(scan func(...any) error) (Cycle, error) {
 	c.ReferenceDate = formatDate(ref)
 	c.CreatedAt = c.CreatedAt.UTC()
 	c.GeneratedBy, c.ApprovedBy, c.EndedBy = genBy.String, apprBy.String, endBy.String
-	at := func(t sql.NullTime) *time.Time {
-		if !t.Valid {
-			return nil
-		}
-		u := t.Time.UTC()
-		return &u
-	}
-	c.GeneratedAt, c.ApprovedAt, c.EndedAt = at(genAt), at(apprAt), at(endAt)
+	c.GeneratedAt, c.ApprovedAt, c.EndedAt = genAt.Ptr(), apprAt.Ptr(), endAt.Ptr()
 	return c, nil
 }
 
