@@ -97,6 +97,30 @@ func addUser(t *testing.T, s *auth.Store, name string, role tepat.Role, scopes .
 	return pw
 }
 
+// testUser is a user a test creates: a name, a role and its scopes.
+type testUser struct {
+	name   string
+	role   tepat.Role
+	scopes []string
+}
+
+// addUsers creates users and returns their passwords and API tokens by
+// name.
+func addUsers(t *testing.T, d *db.DB, users ...testUser) (pw, tok map[string]string) {
+	t.Helper()
+	s := auth.New(d)
+	pw, tok = map[string]string{}, map[string]string{}
+	for _, u := range users {
+		pw[u.name] = addUser(t, s, u.name, u.role, u.scopes...)
+		_, secret, err := s.CreateToken(sysCtx, u.name, "test", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok[u.name] = secret
+	}
+	return pw, tok
+}
+
 func TestLoginFlow(t *testing.T) {
 	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {

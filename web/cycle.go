@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,12 +32,18 @@ var cycleStates = []string{program.StateDraft, program.StateGenerated, program.S
 // requests.
 const cycleTimeout = time.Hour
 
-func cycleIDOf(r *http.Request) (int64, error) {
+// needCycle checks perm, as need does, then reads the cycle id of the
+// path. When either fails it has answered, and ok is false.
+func (s *Server) needCycle(w http.ResponseWriter, r *http.Request, perm auth.Permission) (a *tepat.Actor, id int64, ok bool) {
+	if a, ok = s.need(w, r, perm); !ok {
+		return nil, 0, false
+	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errNoCycle
+		s.writeError(w, r, errNoCycle)
+		return nil, 0, false
 	}
-	return id, nil
+	return a, id, true
 }
 
 // cycleFilter reads a cycle list filter from a query; an unknown state is
@@ -48,19 +55,10 @@ func cycleFilter(r *http.Request) (program.CycleFilter, error) {
 	if err != nil {
 		return f, err
 	}
-	if f.State != "" && !knownState(f.State) {
+	if f.State != "" && !slices.Contains(cycleStates, f.State) {
 		return f, tepat.Reasonf(tepat.EINVALID, "STATUS_SIKLUS_TIDAK_DIKENAL", "status siklus tidak dikenal: %s", strings.Join(cycleStates, ", "))
 	}
 	return f, nil
-}
-
-func knownState(s string) bool {
-	for _, k := range cycleStates {
-		if k == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) apiCycles(w http.ResponseWriter, r *http.Request) {
@@ -120,12 +118,8 @@ func (s *Server) apiCycle(w http.ResponseWriter, r *http.Request) {
 // makes of it, as JSON, for users with perm. fn may read or change a
 // national cycle, so the answer gets cycleTimeout.
 func cycleJSON[T any](s *Server, w http.ResponseWriter, r *http.Request, perm auth.Permission, fn func(context.Context, *db.DB, int64) (T, error)) {
-	if _, ok := s.need(w, r, perm); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, perm)
+	if !ok {
 		return
 	}
 	s.extendDeadline(w, r)
@@ -137,28 +131,23 @@ func cycleJSON[T any](s *Server, w http.ResponseWriter, r *http.Request, perm au
 	writeJSON(w, http.StatusOK, v)
 }
 
-// cycleStepFunc is one step of a cycle: program.GenerateCycle, ApproveCycle,
-// CancelCycle or CloseCycle.
-type cycleStepFunc func(ctx context.Context, d *db.DB, id int64) (program.Cycle, error)
-
-func (s *Server) apiGenerateCycle(w http.ResponseWriter, r *http.Request) {
-	s.apiCycleStep(w, r, auth.PermProgramManage, program.GenerateCycle)
+// cycleStep is one step of a cycle with the permission it takes, shared
+// by the API and the cycle page's buttons.
+type cycleStep struct {
+	perm auth.Permission
+	take func(ctx context.Context, d *db.DB, id int64) (program.Cycle, error)
 }
 
-func (s *Server) apiApproveCycle(w http.ResponseWriter, r *http.Request) {
-	s.apiCycleStep(w, r, auth.PermCycleApprove, program.ApproveCycle)
-}
+var (
+	stepGenerate = cycleStep{auth.PermProgramManage, program.GenerateCycle}
+	stepApprove  = cycleStep{auth.PermCycleApprove, program.ApproveCycle}
+	stepCancel   = cycleStep{auth.PermProgramManage, program.CancelCycle}
+	stepClose    = cycleStep{auth.PermProgramManage, payout.CloseCycle}
+)
 
-func (s *Server) apiCancelCycle(w http.ResponseWriter, r *http.Request) {
-	s.apiCycleStep(w, r, auth.PermProgramManage, program.CancelCycle)
-}
-
-func (s *Server) apiCloseCycle(w http.ResponseWriter, r *http.Request) {
-	s.apiCycleStep(w, r, auth.PermProgramManage, payout.CloseCycle)
-}
-
-func (s *Server) apiCycleStep(w http.ResponseWriter, r *http.Request, perm auth.Permission, step cycleStepFunc) {
-	cycleJSON(s, w, r, perm, step)
+// apiCycleStep answers a step of the API with the cycle after it.
+func (s *Server) apiCycleStep(step cycleStep) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { cycleJSON(s, w, r, step.perm, step.take) }
 }
 
 // extendDeadline gives a long cycle operation cycleTimeout to answer.
@@ -166,10 +155,6 @@ func (s *Server) extendDeadline(w http.ResponseWriter, r *http.Request) {
 	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(cycleTimeout)); err != nil {
 		s.Logger.Warn("cycle: cannot extend the write deadline", "err", err, "request_id", requestID(r.Context()))
 	}
-}
-
-func (s *Server) apiExportCycle(w http.ResponseWriter, r *http.Request) {
-	s.exportCycle(w, r)
 }
 
 // exportHeader names the columns of a cycle export, as `tepat cycle export`
@@ -184,13 +169,13 @@ const exportLinesTrailer = "X-Export-Lines"
 // as CSV (PermExport: full numbers and names; program.Export audits it).
 // Errors before the first line get the usual error answer; a failure
 // after it can only cut the download short, without the trailer.
+//
+// The cycle page downloads it with a form post with CSRF, like revealing a
+// family's numbers: the file holds full NIKs, KK numbers and names, so a
+// link, a prefetch or a crawler must never produce one (or its audit entry).
 func (s *Server) exportCycle(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermExport); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, auth.PermExport)
+	if !ok {
 		return
 	}
 	c, err := program.GetCycle(r.Context(), s.DB, id)

@@ -56,7 +56,8 @@ func (s *Server) apiDuplicates(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"duplicates": dups})
 }
 
-// decisionRequest is the body of POST /api/v1/duplicates/{id}/resolve.
+// decisionRequest is the body of POST /api/v1/duplicates/{id}/resolve and
+// of POST /api/v1/offline/conflicts/{id}/resolve.
 type decisionRequest struct {
 	Decision string `json:"decision"`
 	Note     string `json:"note"`

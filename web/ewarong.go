@@ -126,7 +126,7 @@ func (s *Server) apiMerchantSettlements(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	list, err := ledger.Settlements(r.Context(), s.DB, 0, id)
+	list, err := ledger.Settlements(r.Context(), s.DB, 0, id, 0)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"tepat"
-	"tepat/auth"
 	"tepat/db"
 	"tepat/db/dbtest"
 	"tepat/ledger"
@@ -106,27 +105,12 @@ func TestEWarongPagesAndAPI(t *testing.T) {
 		t.Cleanup(h.Close)
 		t.Cleanup(srv.Close)
 
-		s := auth.New(d)
-		pw := map[string]string{}
-		tok := map[string]string{}
-		for _, u := range []struct {
-			name   string
-			role   tepat.Role
-			scopes []string
-		}{
-			{"pusat1", tepat.RolePusat, nil},
-			{"dinsos1", tepat.RoleDinsos, []string{"32.01"}},
-			{"ewarong1", tepat.RoleEWarong, []string{"M000001"}},
-			{"bank1", tepat.RoleBank, []string{"BNI"}},
-			{"auditor1", tepat.RoleAuditor, nil},
-		} {
-			pw[u.name] = addUser(t, s, u.name, u.role, u.scopes...)
-			_, secret, err := s.CreateToken(sysCtx, u.name, "test", time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok[u.name] = secret
-		}
+		pw, tok := addUsers(t, d,
+			testUser{"pusat1", tepat.RolePusat, nil},
+			testUser{"dinsos1", tepat.RoleDinsos, []string{"32.01"}},
+			testUser{"ewarong1", tepat.RoleEWarong, []string{"M000001"}},
+			testUser{"bank1", tepat.RoleBank, []string{"BNI"}},
+			testUser{"auditor1", tepat.RoleAuditor, nil})
 		login := func(name string) (*browser, string) {
 			b := newBrowser(t, srv)
 			return b, b.login(name, pw[name])

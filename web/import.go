@@ -24,12 +24,7 @@ import (
 // the upload directory and returns its path, the client's file name and
 // whether the form asked for a strict import. Nothing is held in memory.
 func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (path, name string, strict bool, err error) {
-	// A regional file over a rural connection takes far longer than the
-	// server's read timeout, which is meant for ordinary requests.
-	rc := http.NewResponseController(w)
-	if err := errors.Join(rc.SetReadDeadline(time.Now().Add(uploadTimeout)), rc.SetWriteDeadline(time.Now().Add(uploadTimeout))); err != nil {
-		s.Logger.Warn("upload: cannot extend deadlines", "err", err, "request_id", requestID(r.Context()))
-	}
+	s.extendUploadDeadlines(w, r)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return "", "", false, tepat.Reasonf(tepat.EINVALID, "UNGGAHAN_TIDAK_VALID", "kirim file sebagai multipart/form-data dengan field 'file'")
@@ -84,6 +79,16 @@ func (s *Server) saveUpload(part *multipart.Part) (string, error) {
 
 // uploadTimeout bounds one upload: 4 GB at 5 Mbit/s is under two hours.
 const uploadTimeout = 2 * time.Hour
+
+// extendUploadDeadlines gives an upload uploadTimeout to arrive and be
+// answered: a regional file over a rural connection takes far longer than
+// the server's read timeout, which is meant for ordinary requests.
+func (s *Server) extendUploadDeadlines(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	if err := errors.Join(rc.SetReadDeadline(time.Now().Add(uploadTimeout)), rc.SetWriteDeadline(time.Now().Add(uploadTimeout))); err != nil {
+		s.Logger.Warn("upload: cannot extend deadlines", "err", err, "request_id", requestID(r.Context()))
+	}
+}
 
 func uploadError(err error) error {
 	var tooBig *http.MaxBytesError

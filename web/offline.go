@@ -20,12 +20,8 @@ import (
 // postTerminalManifest answers a terminal's signed manifest request with
 // the signed manifest.
 func (s *Server) postTerminalManifest(w http.ResponseWriter, r *http.Request) {
-	skew := s.LedgerConfig.Skew
-	if skew <= 0 {
-		skew = 5 * time.Minute
-	}
 	s.terminalRequest(w, r, func(p *ledger.Processor, body []byte, sig string) ([]byte, error) {
-		doc, _, err := ledger.RequestManifest(r.Context(), s.DB, p.Key(), body, sig, skew)
+		doc, _, err := ledger.RequestManifest(r.Context(), s.DB, p.Key(), body, sig, s.terminalSkew())
 		return doc, err
 	})
 }
@@ -33,17 +29,22 @@ func (s *Server) postTerminalManifest(w http.ResponseWriter, r *http.Request) {
 // postTerminalManifestClose takes a terminal's signed close of its
 // manifest and answers the closed manifest.
 func (s *Server) postTerminalManifestClose(w http.ResponseWriter, r *http.Request) {
-	skew := s.LedgerConfig.Skew
-	if skew <= 0 {
-		skew = 5 * time.Minute
-	}
 	s.terminalRequest(w, r, func(p *ledger.Processor, body []byte, sig string) ([]byte, error) {
-		info, err := ledger.CloseByTerminal(r.Context(), s.DB, body, sig, skew)
+		info, err := ledger.CloseByTerminal(r.Context(), s.DB, body, sig, s.terminalSkew())
 		if err != nil {
 			return nil, err
 		}
 		return json.Marshal(info)
 	})
+}
+
+// terminalSkew is how far a terminal's clock may be from the server's:
+// LedgerConfig.Skew, by default ledger.DefaultSkew as for purchases.
+func (s *Server) terminalSkew() time.Duration {
+	if s.LedgerConfig.Skew > 0 {
+		return s.LedgerConfig.Skew
+	}
+	return ledger.DefaultSkew
 }
 
 // postTerminalSync takes an upload of offline entries (each signed).
@@ -146,12 +147,6 @@ func (s *Server) apiConflicts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"conflicts": list})
 }
 
-// resolveRequest is the body of POST /api/v1/offline/conflicts/{id}/resolve.
-type resolveRequest struct {
-	Decision string `json:"decision"`
-	Note     string `json:"note"`
-}
-
 func (s *Server) apiResolveConflict(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.need(w, r, auth.PermTerminalManage); !ok {
 		return
@@ -161,7 +156,7 @@ func (s *Server) apiResolveConflict(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, tepat.Reasonf(tepat.ENOTFOUND, "KONFLIK_TIDAK_DITEMUKAN", "konflik %q tidak ditemukan", r.PathValue("id")))
 		return
 	}
-	var req resolveRequest
+	var req decisionRequest
 	if err := decodeJSON(r, &req, `{"decision": "DITOLAK", "note": "..."}`); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"tepat"
-	"tepat/auth"
 	"tepat/db"
 	"tepat/db/dbtest"
 	"tepat/ledger"
@@ -149,26 +148,12 @@ func TestOfflinePagesAndAPI(t *testing.T) {
 			keys[tm.ID] = key
 		}
 
-		s := auth.New(d)
-		pw, tok := map[string]string{}, map[string]string{}
-		for _, u := range []struct {
-			name   string
-			role   tepat.Role
-			scopes []string
-		}{
-			{"pusat1", tepat.RolePusat, nil},
-			{"dinsos1", tepat.RoleDinsos, []string{"32.01"}},
-			{"dinsos2", tepat.RoleDinsos, []string{"33.74"}},
-			{"ewarong1", tepat.RoleEWarong, []string{"M000001"}},
-			{"auditor1", tepat.RoleAuditor, nil},
-		} {
-			pw[u.name] = addUser(t, s, u.name, u.role, u.scopes...)
-			_, secret, err := s.CreateToken(sysCtx, u.name, "test", time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok[u.name] = secret
-		}
+		pw, tok := addUsers(t, d,
+			testUser{"pusat1", tepat.RolePusat, nil},
+			testUser{"dinsos1", tepat.RoleDinsos, []string{"32.01"}},
+			testUser{"dinsos2", tepat.RoleDinsos, []string{"33.74"}},
+			testUser{"ewarong1", tepat.RoleEWarong, []string{"M000001"}},
+			testUser{"auditor1", tepat.RoleAuditor, nil})
 		login := func(name string) (*browser, string) {
 			b := newBrowser(t, srv)
 			return b, b.login(name, pw[name])

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"tepat"
@@ -68,16 +69,19 @@ type pager interface{ base() *page }
 
 func (p *page) base() *page { return p }
 
+// sharedTemplates are the layout and the pieces several pages use
+// (partials.html); every other template file is a page.
+var sharedTemplates = []string{"templates/layout.html", "templates/partials.html"}
+
 func parseTemplates() map[string]*template.Template {
-	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.ParseFS(templateFS, sharedTemplates...))
 	out := map[string]*template.Template{}
 	names, _ := fs.Glob(templateFS, "templates/*.html")
 	for _, n := range names {
-		name := n[len("templates/"):]
-		if name == "layout.html" {
+		if slices.Contains(sharedTemplates, n) {
 			continue
 		}
-		out[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, n))
+		out[n[len("templates/"):]] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, n))
 	}
 	return out
 }

@@ -52,12 +52,10 @@ func (s *Server) showQuotas(w http.ResponseWriter, r *http.Request, status int, 
 		s.writeError(w, r, err)
 		return
 	}
-	vs, err := program.List(r.Context(), s.DB)
-	if err != nil {
+	if p.catalogChoices, err = s.choices(r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p.catalogChoices = choicesOf(vs)
 	qs, err := program.Quotas(r.Context(), s.DB, p.Program, p.Year)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -163,12 +161,11 @@ func (s *Server) showBudgets(w http.ResponseWriter, r *http.Request, status int,
 	if !ok {
 		return
 	}
-	vs, err := program.List(r.Context(), s.DB)
-	if err != nil {
+	var err error
+	if p.catalogChoices, err = s.choices(r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p.catalogChoices = choicesOf(vs)
 	bs, err := payout.Budgets(r.Context(), s.DB, "", 0)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -57,12 +57,10 @@ func (s *Server) showCycles(w http.ResponseWriter, r *http.Request, status int, 
 	if len(p.Cycles) > maxCyclesHTML {
 		p.Cycles, p.More = p.Cycles[:maxCyclesHTML], true
 	}
-	vs, err := program.List(r.Context(), s.DB)
-	if err != nil {
+	if p.catalogChoices, err = s.choices(r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p.catalogChoices = choicesOf(vs)
 	p.National = a.National()
 	p.CanManage = auth.Can(a, auth.PermProgramManage)
 	if p.CanManage {
@@ -145,13 +143,8 @@ func (s *Server) pageCycle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showCycle(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	a, ok := s.need(w, r, auth.PermStatsRead)
+	a, id, ok := s.needCycle(w, r, auth.PermStatsRead)
 	if !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	sum, err := program.Summarize(r.Context(), s.DB, id)
@@ -170,52 +163,26 @@ func (s *Server) showCycle(w http.ResponseWriter, r *http.Request, status int, m
 	s.render(w, r, status, "cycle.html", p)
 }
 
-func (s *Server) postGenerateCycle(w http.ResponseWriter, r *http.Request) {
-	s.postCycleStep(w, r, auth.PermProgramManage, program.GenerateCycle)
-}
-
-func (s *Server) postApproveCycle(w http.ResponseWriter, r *http.Request) {
-	s.postCycleStep(w, r, auth.PermCycleApprove, program.ApproveCycle)
-}
-
-func (s *Server) postCancelCycle(w http.ResponseWriter, r *http.Request) {
-	s.postCycleStep(w, r, auth.PermProgramManage, program.CancelCycle)
-}
-
-func (s *Server) postCloseCycle(w http.ResponseWriter, r *http.Request) {
-	s.postCycleStep(w, r, auth.PermProgramManage, payout.CloseCycle)
-}
-
 // postCycleStep takes a step from the cycle page's buttons (CSRF is
 // checked by authenticate). A refusal the user can understand on the page
 // — the state changed meanwhile, the budget does not cover it — is shown
 // there; others (such as approving one's own generation) get the error page.
-func (s *Server) postCycleStep(w http.ResponseWriter, r *http.Request, perm auth.Permission, step cycleStepFunc) {
-	if _, ok := s.need(w, r, perm); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.extendDeadline(w, r)
-	if _, err := step(r.Context(), s.DB, id); err != nil {
-		switch code := tepat.ErrorCode(err); code {
-		case tepat.EINVALID, tepat.ECONFLICT:
-			s.showCycle(w, r, statuses[code], tepat.ErrorMessage(err))
-		default:
-			s.writeError(w, r, err)
+func (s *Server) postCycleStep(step cycleStep) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, id, ok := s.needCycle(w, r, step.perm)
+		if !ok {
+			return
 		}
-		return
+		s.extendDeadline(w, r)
+		if _, err := step.take(r.Context(), s.DB, id); err != nil {
+			switch code := tepat.ErrorCode(err); code {
+			case tepat.EINVALID, tepat.ECONFLICT:
+				s.showCycle(w, r, statuses[code], tepat.ErrorMessage(err))
+			default:
+				s.writeError(w, r, err)
+			}
+			return
+		}
+		http.Redirect(w, r, "/siklus/"+strconv.FormatInt(id, 10)+"?selesai=1", http.StatusSeeOther)
 	}
-	http.Redirect(w, r, "/siklus/"+strconv.FormatInt(id, 10)+"?selesai=1", http.StatusSeeOther)
-}
-
-// postExportCycle downloads the export from the cycle page. It is a form
-// post with CSRF, like revealing a family's numbers: the file holds full
-// NIKs, KK numbers and names, so a link, a prefetch or a crawler must never
-// produce one (or its audit entry).
-func (s *Server) postExportCycle(w http.ResponseWriter, r *http.Request) {
-	s.exportCycle(w, r)
 }

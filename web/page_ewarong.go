@@ -196,7 +196,6 @@ func (s *Server) pageMerchant(w http.ResponseWriter, r *http.Request) {
 		CanRevoke:  auth.Can(a, auth.PermTerminalManage),
 		CanDisable: auth.Can(a, auth.PermMerchantManage) && m.Status == ledger.StatusActive,
 		Done:       r.URL.Query().Get("selesai")}
-	p.Lang = languageOf(r)
 	if p.Days, err = ledger.SalesByDay(ctx, s.DB, m.ID, salesDays); err == nil {
 		p.Sales, err = ledger.Sales(ctx, s.DB, m.ID, 0, maxSalesHTML)
 	}
@@ -204,7 +203,7 @@ func (s *Server) pageMerchant(w http.ResponseWriter, r *http.Request) {
 		p.Terminals, err = ledger.Terminals(ctx, s.DB, m.ID)
 	}
 	if err == nil {
-		p.Settlements, err = ledger.Settlements(ctx, s.DB, 0, m.ID)
+		p.Settlements, err = ledger.Settlements(ctx, s.DB, 0, m.ID, maxSettlementsHTML)
 	}
 	if err == nil {
 		p.Flags, err = ledger.PriceFlags(ctx, s.DB, m.ID, maxFlagsHTML)
@@ -212,9 +211,6 @@ func (s *Server) pageMerchant(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	if len(p.Settlements) > maxSettlementsHTML {
-		p.Settlements = p.Settlements[:maxSettlementsHTML]
 	}
 	// The chart's days are the merchant's dates, as purchases store them.
 	p.dayColumns(p.Days, s.Now().In(region.TimeZone(m.Village).Location()))
@@ -322,9 +318,11 @@ func (s *Server) showLedger(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	ctx := r.Context()
 	var err error
-	// The overview sums the whole ledger: shown to national viewers
-	// only, so that a regional one does not take it for their own.
-	if a.National() && a.Bank == "" && a.Role != tepat.RoleEWarong {
+	// The overview sums the whole ledger and the check reads all of it:
+	// both are for national viewers only, so that a regional one does not
+	// take the overview for their own.
+	p.CanCheck = a.National() && a.Bank == "" && a.Role != tepat.RoleEWarong
+	if p.CanCheck {
 		if p.Overview, err = ledger.Overviews(ctx, s.DB); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -332,7 +330,6 @@ func (s *Server) showLedger(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	// The check reads every posting: it runs when asked (?periksa=1),
 	// not on every view.
-	p.CanCheck = a.National() && a.Bank == "" && a.Role != tepat.RoleEWarong
 	if p.CanCheck && r.URL.Query().Get("periksa") == "1" {
 		s.extendDeadline(w, r)
 		rep, err := ledger.Check(ctx, s.DB)
@@ -345,7 +342,7 @@ func (s *Server) showLedger(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	if p.Flags, err = ledger.PriceFlags(ctx, s.DB, "", maxFlagsHTML); err == nil {
-		p.Settlements, err = ledger.Settlements(ctx, s.DB, 0, "")
+		p.Settlements, err = ledger.Settlements(ctx, s.DB, 0, "", maxLedgerSettlements+1)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"tepat"
 	"tepat/auth"
@@ -81,17 +80,8 @@ const spentBar = 60
 // the page shows: the API takes notes of any length.
 const maxNoteHTML = 500
 
-// Clip shortens a note or detail to maxNoteHTML bytes for the page.
-func (p *offlinePage) Clip(s string) string {
-	if len(s) <= maxNoteHTML {
-		return s
-	}
-	cut := maxNoteHTML
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+// Clip shortens a note or detail to maxNoteHTML characters for the page.
+func (p *offlinePage) Clip(s string) string { return tepat.Clip(s, maxNoteHTML) }
 
 // BarWidth is the width of a full spent bar in pixels.
 func (p *offlinePage) BarWidth() int { return spentBar }
@@ -207,7 +197,7 @@ func (s *Server) postManifest(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// Shown again as typed, but never more than a field needs.
-		f = manifestForm{Terminal: clipForm(f.Terminal), Cycle: clipForm(f.Cycle), Region: clipForm(f.Region), ValidUntil: clipForm(f.ValidUntil)}
+		f = manifestForm{Terminal: tepat.Clip(f.Terminal, 40), Cycle: tepat.Clip(f.Cycle, 40), Region: tepat.Clip(f.Region, 40), ValidUntil: tepat.Clip(f.ValidUntil, 40)}
 		s.showOffline(w, r, st, &offlinePage{Form: f, Error: msg})
 		return
 	}
@@ -222,7 +212,7 @@ func (f manifestForm) spec() (ledger.ManifestSpec, error) {
 	spec := ledger.ManifestSpec{Terminal: f.Terminal, Region: f.Region}
 	cycle, err := strconv.ParseInt(f.Cycle, 10, 64)
 	if err != nil || cycle <= 0 {
-		return spec, tepat.Reasonf(tepat.EINVALID, "SIKLUS_TIDAK_VALID", "nomor siklus %q tidak valid", clipForm(f.Cycle))
+		return spec, tepat.Reasonf(tepat.EINVALID, "SIKLUS_TIDAK_VALID", "nomor siklus %q tidak valid", tepat.Clip(f.Cycle, 40))
 	}
 	spec.Cycle = cycle
 	if f.ValidUntil != "" {
@@ -232,19 +222,11 @@ func (f manifestForm) spec() (ledger.ManifestSpec, error) {
 		}
 		day, err := time.ParseInLocation("2006-01-02", f.ValidUntil, zone.Location())
 		if err != nil {
-			return spec, tepat.Reasonf(tepat.EINVALID, "TANGGAL_TIDAK_VALID", "tanggal %q tidak valid: tulis TTTT-BB-HH", clipForm(f.ValidUntil))
+			return spec, tepat.Reasonf(tepat.EINVALID, "TANGGAL_TIDAK_VALID", "tanggal %q tidak valid: tulis TTTT-BB-HH", tepat.Clip(f.ValidUntil, 40))
 		}
 		spec.ValidUntil = day.AddDate(0, 0, 1).Add(-time.Second)
 	}
 	return spec, nil
-}
-
-// clipForm shortens what a user typed for a message.
-func clipForm(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 func (s *Server) postReleaseManifest(w http.ResponseWriter, r *http.Request) {
@@ -268,7 +250,7 @@ func (s *Server) postResolveConflict(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.writeError(w, r, tepat.Reasonf(tepat.ENOTFOUND, "KONFLIK_TIDAK_DITEMUKAN", "konflik %q tidak ditemukan", clipForm(r.PathValue("id"))))
+		s.writeError(w, r, tepat.Reasonf(tepat.ENOTFOUND, "KONFLIK_TIDAK_DITEMUKAN", "konflik %q tidak ditemukan", tepat.Clip(r.PathValue("id"), 40)))
 		return
 	}
 	f := resolveForm{ID: id, Decision: strings.TrimSpace(r.PostFormValue("decision")), Note: strings.TrimSpace(r.PostFormValue("note"))}

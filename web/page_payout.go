@@ -79,12 +79,10 @@ func (s *Server) showPayouts(w http.ResponseWriter, r *http.Request, status int,
 		s.writeError(w, r, err)
 		return
 	}
-	vs, err := program.List(r.Context(), s.DB)
-	if err != nil {
+	if p.catalogChoices, err = s.choices(r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p.catalogChoices = choicesOf(vs)
 	cs, err := program.ListCycles(r.Context(), s.DB, program.CycleFilter{})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -202,27 +200,14 @@ func (s *Server) showBankFileError(w http.ResponseWriter, r *http.Request, err e
 		s.writeError(w, r, err)
 		return
 	}
-	p := &payoutsPage{Error: msg}
-	if fe, ok := payout.FileProblems(err); ok {
-		rf := &refusedFile{Name: fe.Name, Problems: fe.Problems, Total: fe.Total}
-		if len(rf.Problems) > maxProblemsHTML {
-			rf.Problems = rf.Problems[:maxProblemsHTML]
-		}
-		rf.More = int64(rf.Total - len(rf.Problems))
-		p.Refused = rf
-	}
-	s.showPayouts(w, r, st, p)
+	s.showPayouts(w, r, st, &payoutsPage{Error: msg, Refused: refused(err)})
 }
 
 // postExportPayouts runs a cycle's payout export and shows its manifest,
 // with a download button for each file.
 func (s *Server) postExportPayouts(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermPayoutManage); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, auth.PermPayoutManage)
+	if !ok {
 		return
 	}
 	s.extendDeadline(w, r)
@@ -237,11 +222,6 @@ func (s *Server) postExportPayouts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.showPayouts(w, r, http.StatusOK, &payoutsPage{Manifest: &m})
-}
-
-// postPayoutFile downloads one file of a cycle's payout export.
-func (s *Server) postPayoutFile(w http.ResponseWriter, r *http.Request) {
-	s.downloadPayoutFile(w, r)
 }
 
 type outcomeRow struct {
@@ -286,13 +266,8 @@ func (s *Server) postReconcile(w http.ResponseWriter, r *http.Request) {
 // showReconcile shows the reconciliation page, after running it if run;
 // re is what the re-issue button did, if it was pressed.
 func (s *Server) showReconcile(w http.ResponseWriter, r *http.Request, run bool, status int, re *reissueResult) {
-	a, ok := s.need(w, r, auth.PermPayoutReconcile)
+	a, id, ok := s.needCycle(w, r, auth.PermPayoutReconcile)
 	if !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	c, err := program.GetCycle(r.Context(), s.DB, id)
@@ -358,12 +333,4 @@ func (p *reconcilePage) Credited() int64 {
 		n += row.Credited
 	}
 	return n
-}
-
-func (s *Server) postExceptionsCSV(w http.ResponseWriter, r *http.Request) {
-	s.downloadExceptions(w, r, "csv")
-}
-
-func (s *Server) postExceptionsXLSX(w http.ResponseWriter, r *http.Request) {
-	s.downloadExceptions(w, r, "xlsx")
 }

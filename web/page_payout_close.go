@@ -46,12 +46,8 @@ func (s *Server) addReturns(r *http.Request, a *tepat.Actor, p *reconcilePage, r
 // postReissue makes the cycle's next re-issue batch from the page's button
 // and shows it with a download button per file.
 func (s *Server) postReissue(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermPayoutManage); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, auth.PermPayoutManage)
+	if !ok {
 		return
 	}
 	s.extendDeadline(w, r)
@@ -66,16 +62,6 @@ func (s *Server) postReissue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.showReconcile(w, r, false, http.StatusOK, &reissueResult{Out: &out})
-}
-
-// postReissueFile downloads one file of a re-issue batch.
-func (s *Server) postReissueFile(w http.ResponseWriter, r *http.Request) {
-	s.downloadReissueFile(w, r)
-}
-
-// pageRealization downloads a realization report from the page's form.
-func (s *Server) pageRealization(w http.ResponseWriter, r *http.Request) {
-	s.downloadRealization(w, r)
 }
 
 // closureOf returns what CheckClose says of a cycle the viewer may close,

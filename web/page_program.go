@@ -57,6 +57,12 @@ type catalogChoices struct {
 	Years []int
 }
 
+// choices reads the catalog's choices for a page's forms.
+func (s *Server) choices(r *http.Request) (catalogChoices, error) {
+	vs, err := program.List(r.Context(), s.DB)
+	return choicesOf(vs), err
+}
+
 func choicesOf(vs []program.Version) catalogChoices {
 	var c catalogChoices
 	codes, years := map[string]bool{}, map[int]bool{}

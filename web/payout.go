@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
-	"errors"
 	"hash"
 	"io"
 	"mime/multipart"
@@ -13,9 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"tepat"
 	"tepat/auth"
@@ -147,6 +146,15 @@ func (s *Server) apiExportPayouts(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// exportFileType is the content type of a file of a payout export or
+// re-issue batch: the manifest is JSON, the rest CSV.
+func exportFileType(name string) string {
+	if name == payout.ManifestName {
+		return "application/json"
+	}
+	return "text/csv; charset=utf-8"
+}
+
 var errNoPayoutFile = tepat.Reasonf(tepat.ENOTFOUND, "FILE_PEMBAYARAN_TIDAK_DITEMUKAN",
 	"file pembayaran tidak ditemukan; ekspor siklus berisi <siklus>-<BANK>.csv untuk bank yang membayar, <siklus>-%s.csv dan %s",
 	payout.WithoutAccount, payout.ManifestName)
@@ -164,15 +172,7 @@ func payoutFileOf(id int64, name string) bool {
 	if m == nil || m[1] != strconv.FormatInt(id, 10) {
 		return false
 	}
-	if m[2] == payout.WithoutAccount {
-		return true
-	}
-	for _, b := range auth.Banks {
-		if b == m[2] {
-			return true
-		}
-	}
-	return false
+	return m[2] == payout.WithoutAccount || slices.Contains(auth.Banks, m[2])
 }
 
 // downloadPayoutFile streams one file of a cycle's recorded payout export
@@ -180,12 +180,8 @@ func payoutFileOf(id int64, name string) bool {
 // the manifest. A download never makes the first export, which changes
 // the cycle.
 func (s *Server) downloadPayoutFile(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermPayoutReport); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, auth.PermPayoutReport)
+	if !ok {
 		return
 	}
 	name := r.PathValue("file")
@@ -193,13 +189,9 @@ func (s *Server) downloadPayoutFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoPayoutFile)
 		return
 	}
-	ctype := "text/csv; charset=utf-8"
-	if name == payout.ManifestName {
-		ctype = "application/json"
-	}
 	s.extendDeadline(w, r)
-	dl := newDownload(w, name, ctype)
-	err = payout.Download(r.Context(), s.DB, id, name, dl)
+	dl := newDownload(w, name, exportFileType(name))
+	err := payout.Download(r.Context(), s.DB, id, name, dl)
 	s.finishDownload(w, r, dl, err, "payout file")
 }
 
@@ -210,11 +202,13 @@ func (s *Server) apiReconcile(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) apiExceptionsCSV(w http.ResponseWriter, r *http.Request) {
+// exceptionsCSV and exceptionsXLSX serve the API's GET and the
+// reconciliation page's form post alike.
+func (s *Server) exceptionsCSV(w http.ResponseWriter, r *http.Request) {
 	s.downloadExceptions(w, r, "csv")
 }
 
-func (s *Server) apiExceptionsXLSX(w http.ResponseWriter, r *http.Request) {
+func (s *Server) exceptionsXLSX(w http.ResponseWriter, r *http.Request) {
 	s.downloadExceptions(w, r, "xlsx")
 }
 
@@ -225,12 +219,8 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // them: it masks the KK numbers for roles without data.export (banks) and
 // audits the download; a pusat run also stores the reconciliation.
 func (s *Server) downloadExceptions(w http.ResponseWriter, r *http.Request, format string) {
-	if _, ok := s.need(w, r, auth.PermPayoutReconcile); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, auth.PermPayoutReconcile)
+	if !ok {
 		return
 	}
 	name := payout.ExceptionsName(id) + "." + format
@@ -240,7 +230,7 @@ func (s *Server) downloadExceptions(w http.ResponseWriter, r *http.Request, form
 	}
 	s.extendDeadline(w, r)
 	dl := newDownload(w, name, ctype)
-	_, err = payout.Reconcile(r.Context(), s.DB, id, func(n string, fill func(io.Writer) error) error {
+	_, err := payout.Reconcile(r.Context(), s.DB, id, func(n string, fill func(io.Writer) error) error {
 		if n != name {
 			return fill(io.Discard)
 		}
@@ -350,12 +340,7 @@ func (s *Server) receiveBankFile(w http.ResponseWriter, r *http.Request, perm au
 			return fail(err)
 		}
 	}
-	// A national report over a slow link takes far longer than the
-	// server's read timeout, which is meant for ordinary requests.
-	rc := http.NewResponseController(w)
-	if err := errors.Join(rc.SetReadDeadline(time.Now().Add(uploadTimeout)), rc.SetWriteDeadline(time.Now().Add(uploadTimeout))); err != nil {
-		s.Logger.Warn("upload: cannot extend deadlines", "err", err, "request_id", requestID(r.Context()))
-	}
+	s.extendUploadDeadlines(w, r)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return fail(tepat.Reasonf(tepat.EINVALID, "UNGGAHAN_TIDAK_VALID", "kirim file sebagai multipart/form-data dengan field 'file'"))

@@ -33,12 +33,8 @@ const maxReissueBody = 1 << 20
 // again when nothing qualifies) and answers its manifest; the files are
 // downloaded one by one from downloadReissueFile.
 func (s *Server) apiReissue(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermPayoutManage); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, auth.PermPayoutManage)
+	if !ok {
 		return
 	}
 	var req reissueRequest
@@ -84,12 +80,8 @@ func reissueFileOf(id int64, batch int, name string) bool {
 // writing the batch again (payout.Reissue with Batch: the same bytes,
 // re-issuing nothing, audited as data.export). The batch is "N" or "UN".
 func (s *Server) downloadReissueFile(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermPayoutManage); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, auth.PermPayoutManage)
+	if !ok {
 		return
 	}
 	batch, err := strconv.Atoi(strings.TrimPrefix(r.PathValue("batch"), "U"))
@@ -98,12 +90,8 @@ func (s *Server) downloadReissueFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoReissueFile)
 		return
 	}
-	ctype := "text/csv; charset=utf-8"
-	if name == payout.ManifestName {
-		ctype = "application/json"
-	}
 	s.extendDeadline(w, r)
-	dl := newDownload(w, name, ctype)
+	dl := newDownload(w, name, exportFileType(name))
 	found := false
 	_, err = payout.Reissue(r.Context(), s.DB, id, payout.ReissueOptions{Batch: batch}, func(n string, fill func(io.Writer) error) error {
 		if n != name {
@@ -131,12 +119,8 @@ var realizationTypes = map[string]string{"csv": "text/csv; charset=utf-8", "xlsx
 // only, no personal data, so a plain GET serves the API and the page's
 // form alike. Realize audits it.
 func (s *Server) downloadRealization(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.need(w, r, auth.PermStatsRead); !ok {
-		return
-	}
-	id, err := cycleIDOf(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	_, id, ok := s.needCycle(w, r, auth.PermStatsRead)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()

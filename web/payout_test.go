@@ -10,14 +10,13 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"tepat"
 	"tepat/audit"
-	"tepat/auth"
 	"tepat/db"
 	"tepat/db/dbtest"
 	"tepat/payout"
@@ -26,11 +25,7 @@ import (
 
 // payoutUsers are the users of the payout tests besides programUsers: an
 // operator of BRI and one of BNI, and an auditor.
-var payoutUsers = []struct {
-	name   string
-	role   tepat.Role
-	scopes []string
-}{
+var payoutUsers = []testUser{
 	{"bankbri", tepat.RoleBank, []string{"BRI"}},
 	{"bankbni", tepat.RoleBank, []string{"BNI"}},
 	{"auditor1", tepat.RoleAuditor, nil},
@@ -40,17 +35,7 @@ var payoutUsers = []struct {
 // passwords and API tokens by name.
 func addPayoutUsers(t *testing.T, d *db.DB) (pw, tok map[string]string) {
 	t.Helper()
-	pw, tok = addProgramUsers(t, d)
-	s := auth.New(d)
-	for _, u := range payoutUsers {
-		pw[u.name] = addUser(t, s, u.name, u.role, u.scopes...)
-		_, secret, err := s.CreateToken(sysCtx, u.name, "test", time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok[u.name] = secret
-	}
-	return pw, tok
+	return addUsers(t, d, slices.Concat(programUsers, payoutUsers)...)
 }
 
 // sendFile posts a multipart form — fields in order, then the file — with

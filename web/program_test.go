@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"tepat"
 	"tepat/audit"
@@ -49,11 +48,7 @@ func programSeed(t *testing.T, d *db.DB) {
 
 // programUsers are the users of the program tests: two central operators
 // (one generates, the other approves), a regional one, public relations.
-var programUsers = []struct {
-	name   string
-	role   tepat.Role
-	scopes []string
-}{
+var programUsers = []testUser{
 	{"pusat1", tepat.RolePusat, nil},
 	{"pusat2", tepat.RolePusat, nil},
 	{"dinsos1", tepat.RoleDinsos, []string{"32.01"}},
@@ -64,17 +59,7 @@ var programUsers = []struct {
 // API tokens by name.
 func addProgramUsers(t *testing.T, d *db.DB) (pw, tok map[string]string) {
 	t.Helper()
-	s := auth.New(d)
-	pw, tok = map[string]string{}, map[string]string{}
-	for _, u := range programUsers {
-		pw[u.name] = addUser(t, s, u.name, u.role, u.scopes...)
-		_, secret, err := s.CreateToken(sysCtx, u.name, "test", time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok[u.name] = secret
-	}
-	return pw, tok
+	return addUsers(t, d, programUsers...)
 }
 
 // call sends body with a content type and a bearer token (none when

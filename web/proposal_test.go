@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"tepat"
 	"tepat/auth"
@@ -44,27 +43,12 @@ func TestProposalAPIAndPages(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		srv := newServer(t, d)
 		id32, id33, kk32, _, v32 := seed(t, d)
-		s := auth.New(d)
-		users := []struct {
-			name   string
-			role   tepat.Role
-			scopes []string
-		}{
-			{"pend1", tepat.RolePendamping, []string{v32[:8]}},
-			{"dinsos1", tepat.RoleDinsos, []string{"32.01"}},
-			{"dinsos2", tepat.RoleDinsos, []string{"32.01"}},
-			{"dinsos33", tepat.RoleDinsos, []string{"33.74"}},
-			{"pusat1", tepat.RolePusat, nil},
-		}
-		pw, tok := map[string]string{}, map[string]string{}
-		for _, u := range users {
-			pw[u.name] = addUser(t, s, u.name, u.role, u.scopes...)
-			_, secret, err := s.CreateToken(sysCtx, u.name, "test", time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok[u.name] = secret
-		}
+		pw, tok := addUsers(t, d,
+			testUser{"pend1", tepat.RolePendamping, []string{v32[:8]}},
+			testUser{"dinsos1", tepat.RoleDinsos, []string{"32.01"}},
+			testUser{"dinsos2", tepat.RoleDinsos, []string{"32.01"}},
+			testUser{"dinsos33", tepat.RoleDinsos, []string{"33.74"}},
+			testUser{"pusat1", tepat.RolePusat, nil})
 		api := newBrowser(t, srv)
 		var p registry.Proposal
 		create := fmt.Sprintf(`{"kind": "HAPUS_KELUARGA", "family_id": %d, "reason": "PINDAH"}`, id32)
@@ -190,7 +174,7 @@ func TestProposalAPIAndPages(t *testing.T) {
 		})
 
 		t.Run("PagesNeedRegistryRead", func(t *testing.T) {
-			hpw := addUser(t, s, "humas1", tepat.RoleHumas)
+			hpw := addUser(t, auth.New(d), "humas1", tepat.RoleHumas)
 			b := newBrowser(t, srv)
 			b.login("humas1", hpw)
 			for _, path := range []string{"/usulan", fmt.Sprintf("/usulan/%d", p.ID)} {

@@ -21,7 +21,8 @@ type terminals struct {
 	err  error
 }
 
-// LedgerConfig tunes the terminal API; set it before the first request.
+// processor returns the server's purchase processor, starting it with
+// LedgerConfig (and the server's key, made if need be) on first use.
 func (s *Server) processor(ctx context.Context) (*ledger.Processor, error) {
 	s.term.once.Do(func() {
 		key, err := ledger.ServerKey(ctx, s.DB)
