@@ -1,9 +1,10 @@
 package household
 
 import (
+	"tepat"
+
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // epoch is day 0 of spreadsheet date serial numbers.
@@ -47,19 +48,7 @@ func normName(s string) string {
 }
 
 // clip shortens s to 30 characters for a message.
-func clip(s string) string {
-	if utf8.RuneCountInString(s) <= 30 {
-		return s
-	}
-	n := 0
-	for i := range s {
-		if n == 30 {
-			return s[:i] + "…"
-		}
-		n++
-	}
-	return s
-}
+func clip(s string) string { return tepat.Clip(s, 30) }
 
 // parseDate parses YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY without checking
 // that the date exists.

@@ -469,7 +469,7 @@ func TestSettleDayOnce(t *testing.T) {
 		if res.New != 2 || res.Banks["BRI"].Count != 2 || res.Banks["BRI"].Amount != 3*60000-60000+20000 {
 			t.Fatalf("settle %+v", res)
 		}
-		list, _ := ledger.Settlements(sys, d, day, s.merchant.ID)
+		list, _ := ledger.Settlements(sys, d, day, s.merchant.ID, 0)
 		if len(list) != 1 || list[0].Purchases != 3 || list[0].Voids != 1 || list[0].Net != 120000 {
 			t.Fatalf("settlement %+v", list)
 		}

@@ -64,12 +64,7 @@ type NewMerchant struct {
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
-}
+func clip(s string) string { return tepat.Clip(s, 40) }
 
 // collect runs query and scans every row with scan; no rows give an
 // empty list, never nil.

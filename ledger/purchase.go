@@ -21,6 +21,10 @@ import (
 	"tepat/terminal"
 )
 
+// DefaultSkew is how far a terminal's clock may be from the server's by
+// default, for purchases, voids, manifest requests and offline entries.
+const DefaultSkew = 5 * time.Minute
+
 // Config tunes a Processor.
 type Config struct {
 	// Skew is how far a terminal's clock may be from the server's before a
@@ -41,7 +45,7 @@ type Config struct {
 
 func (c *Config) defaults() {
 	if c.Skew <= 0 {
-		c.Skew = 5 * time.Minute
+		c.Skew = DefaultSkew
 	}
 	if c.PriceTolerance < 0 {
 		c.PriceTolerance = 0

@@ -221,9 +221,12 @@ func writeSettlementFile(name string, list []Settlement) error {
 
 // Settlements lists the settlements of the merchants in the actor's scope
 // (PermLedgerRead): of one day (0: all days), of one merchant when given;
-// newest day first, then by merchant.
-func Settlements(ctx context.Context, d *db.DB, day int, merchantID string) ([]Settlement, error) {
-	return settlements(ctx, d, day, merchantID, 1000)
+// newest day first, then by merchant; at most limit (1..1000, else 1000).
+func Settlements(ctx context.Context, d *db.DB, day int, merchantID string, limit int) ([]Settlement, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	return settlements(ctx, d, day, merchantID, limit)
 }
 
 // settlements lists at most limit settlements (0: all).

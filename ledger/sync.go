@@ -68,7 +68,7 @@ type received struct {
 // while the chain is walked and written.
 func Sync(ctx context.Context, d *db.DB, up terminal.Upload, cfg SyncConfig) (terminal.SyncResult, error) {
 	if cfg.Skew <= 0 {
-		cfg.Skew = 5 * time.Minute
+		cfg.Skew = DefaultSkew
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now

@@ -115,9 +115,4 @@ func validNumber(s string) bool {
 }
 
 // clip shortens input echoed in a message.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
-}
+func clip(s string) string { return tepat.Clip(s, 40) }

@@ -331,9 +331,4 @@ func Dotted(code string) string {
 // Plain returns the code without dots.
 func Plain(code string) string { return strings.ReplaceAll(code, ".", "") }
 
-func clip(s string) string {
-	if len(s) > 20 {
-		return s[:20] + "…"
-	}
-	return s
-}
+func clip(s string) string { return tepat.Clip(s, 20) }

@@ -122,12 +122,7 @@ func (e *posError) Error() string { return fmt.Sprintf("expr: position %d", e.po
 func runePos(src string, i int) int { return len([]rune(src[:i])) + 1 }
 
 // clip shortens user text quoted in a message.
-func clip(s string) string {
-	if r := []rune(s); len(r) > 20 {
-		return string(r[:20]) + "…"
-	}
-	return s
-}
+func clip(s string) string { return tepat.Clip(s, 20) }
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
