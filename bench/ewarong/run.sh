@@ -16,6 +16,7 @@
 # Always starts its own durable PostgreSQL (PGTEST_DURABLE=1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 families=${1:-20000}
 tx=${2:-60000}
 conc=${3:-64}
@@ -46,24 +47,8 @@ programs:
 YAML
 
 fund() { # funded wallets, 20 merchants, 50 terminals (keys in $work/keys-$engine)
-	"$t" import households "$work/h.csv" > /dev/null
-	"$t" registry snapshot --label bench > /dev/null
-	"$t" program apply "$work/catalog.yaml" > /dev/null
-	printf 'kata-sandi-bench-1234\n' | "$t" user add --username pusat1 --role pusat --password-stdin > /dev/null
-	printf 'kata-sandi-bench-1234\n' | "$t" user add --username pusat2 --role pusat --password-stdin > /dev/null
-	local id
-	id=$("$t" --as pusat1 cycle create --program PANGAN --year 2019 --period 1 --snapshot bench)
-	"$t" --as pusat1 cycle generate "$id" > /dev/null
-	"$t" budget set --program PANGAN --year 2019 --amount 1000000000000000 > /dev/null
-	"$t" --as pusat2 cycle approve "$id" > /dev/null
-	"$t" bank route set --program PANGAN --region 32 --bank BRI > /dev/null
-	"$t" bank accounts request --bank BRI --out "$work/req.csv"
-	awk -F, 'NR == 1 {print "no_kk,nomor_rekening,nomor_kartu,tanggal_buka"; next} {printf "%s,%012d,6013%012d,2019-01-02\n", $1, NR, NR}' "$work/req.csv" > "$work/acc.csv"
-	"$t" bank accounts load "$work/acc.csv" --bank BRI > /dev/null
-	rm -rf "$work/out"
-	"$t" payout export --cycle "$id" --out "$work/out" > /dev/null
-	awk -F, 'NR == 1 {print "reference,nomor_rekening,amount,status,reason,credited_at"; next}
-		{print $1 "," $2 "," $5 ",BERHASIL,,2019-01-20T03:00:00Z"}' "$work/out/$id-BRI.csv" > "$work/report.csv"
+	export_cycle PANGAN "$work/catalog.yaml" "$work/out"
+	bank_report "$work/out/$id-BRI.csv" > "$work/report.csv"
 	"$t" payout report "$work/report.csv" --bank BRI > /dev/null
 	"$t" reconcile --cycle "$id" > /dev/null 2>&1
 	mkdir -p "$work/keys-$engine"

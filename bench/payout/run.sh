@@ -9,6 +9,7 @@
 # Uses TEPAT_TEST_POSTGRES if set, else starts a throwaway PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 families=${1:-300000}
 work=$(mktemp -d /tmp/tepat-bench-payout.XXXXXX)
 started=""
@@ -45,25 +46,9 @@ for engine in sqlite postgres; do
 	sqlite) export TEPAT_DB="sqlite:$work/t.db" ;;
 	postgres) export TEPAT_DB="$pgurl" ;;
 	esac
-	"$t" import households "$work/h.csv" > /dev/null
-	"$t" registry snapshot --label bench > /dev/null
-	"$t" program apply "$work/catalog.yaml" > /dev/null
-	printf 'kata-sandi-bench-1234\n' | "$t" user add --username pusat1 --role pusat --password-stdin > /dev/null
-	printf 'kata-sandi-bench-1234\n' | "$t" user add --username pusat2 --role pusat --password-stdin > /dev/null
-	id=$("$t" --as pusat1 cycle create --program BANTU --year 2019 --period 1 --snapshot bench)
-	"$t" --as pusat1 cycle generate "$id" > /dev/null
-	"$t" budget set --program BANTU --year 2019 --amount 1000000000000000 > /dev/null
-	"$t" --as pusat2 cycle approve "$id" > /dev/null
-	"$t" bank route set --program BANTU --region 32 --bank BRI > /dev/null
-	"$t" bank accounts request --bank BRI --out "$work/req.csv"
-	awk -F, 'NR == 1 {print "no_kk,nomor_rekening,nomor_kartu,tanggal_buka"; next} {printf "%s,%012d,%016d,2019-01-02\n", $1, NR, NR}' "$work/req.csv" > "$work/acc.csv"
-	"$t" bank accounts load "$work/acc.csv" --bank BRI > /dev/null
-	rm -rf "$work/out-$engine"
-	"$t" payout export --cycle "$id" --out "$work/out-$engine" > /dev/null
+	export_cycle BANTU "$work/catalog.yaml" "$work/out-$engine"
 	# The bank's report: every line credited, one in 50 failed.
-	awk -F, 'NR == 1 {print "reference,nomor_rekening,amount,status,reason,credited_at"; next}
-		NR % 50 == 0 {print $1 "," $2 "," $5 ",GAGAL,REKENING_TIDAK_AKTIF,2019-01-20T03:00:00Z"; next}
-		{print $1 "," $2 "," $5 ",BERHASIL,,2019-01-20T03:00:00Z"}' "$work/out-$engine/$id-BRI.csv" > "$work/report.csv"
+	bank_report "$work/out-$engine/$id-BRI.csv" 50 > "$work/report.csv"
 	lines=$(( $(wc -l < "$work/report.csv") - 1 ))
 	echo "$engine: $lines report lines, $lines entitlements"
 	measure "$engine: payout report (load $lines lines)" "$t" payout report "$work/report.csv" --bank BRI

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -58,8 +57,7 @@ func loadDemoEWarong(ctx context.Context, d *db.DB, keyDir string) error {
 	if err != nil {
 		return err
 	}
-	type shop struct {
-		m    ledger.Merchant
+	type shop struct { // a terminal and its key
 		term string
 		key  ed25519.PrivateKey
 	}
@@ -84,13 +82,11 @@ func loadDemoEWarong(ctx context.Context, d *db.DB, keyDir string) error {
 				return err
 			}
 			kf.Terminal = t.ID
-			if keyDir != "" {
-				if err := terminal.WriteKeyFile(filepath.Join(keyDir, t.ID+".key"), kf); err != nil && !os.IsExist(err) {
-					return err
-				}
+			if err := terminal.WriteKeyFile(filepath.Join(keyDir, t.ID+".key"), kf); err != nil {
+				return err
 			}
 			priv, _ := kf.Key()
-			byRegency[dm.Region] = append(byRegency[dm.Region], shop{m: m, term: t.ID, key: priv})
+			byRegency[dm.Region] = append(byRegency[dm.Region], shop{term: t.ID, key: priv})
 		}
 	}
 	// The cards of the credited BPNT wallets, by regency.
@@ -123,12 +119,12 @@ func loadDemoEWarong(ctx context.Context, d *db.DB, keyDir string) error {
 	p := ledger.NewProcessor(d, key, ledger.Config{Clock: clock})
 	defer p.Close()
 	pay := func(s shop, tx, card string, items []terminal.Item) error {
-		pu := terminal.Purchase{Tx: tx, Terminal: s.term, Card: card, Program: "BPNT", Items: items, Time: clock()}
-		for _, it := range items {
-			pu.Total += it.Quantity * it.UnitPrice
+		total, err := terminal.SumItems(items)
+		if err != nil {
+			return err
 		}
-		body, _ := json.Marshal(pu)
-		_, err := p.Purchase(ctx, body, terminal.Sign(s.key, terminal.PurchasePrefix, body))
+		body, _ := json.Marshal(terminal.Purchase{Tx: tx, Terminal: s.term, Card: card, Program: "BPNT", Items: items, Total: total, Time: clock()})
+		_, err = p.Purchase(ctx, body, terminal.Sign(s.key, terminal.PurchasePrefix, body))
 		if tepat.ErrorReason(err) == terminal.ReasonBalance {
 			return nil
 		}
@@ -185,11 +181,13 @@ func loadDemoEWarong(ctx context.Context, d *db.DB, keyDir string) error {
 	if err := day(demoDay2, 4, true); err != nil {
 		return fmt.Errorf("demo purchases: %w", err)
 	}
-	if err := demoOffline(ctx, d, key, byRegency["32.01"][len(byRegency["32.01"])-1].term, byRegency["32.01"][len(byRegency["32.01"])-1].key); err != nil {
+	bogor := byRegency["32.01"]
+	last := bogor[len(bogor)-1]
+	if err := demoOffline(ctx, d, key, last.term, last.key); err != nil {
 		return fmt.Errorf("demo offline: %w", err)
 	}
 	// One purchase of the open day is voided by its terminal.
-	first := byRegency["32.01"][0]
+	first := bogor[0]
 	var of string
 	if err := d.QueryRow(ctx, `SELECT tx FROM purchase WHERE terminal_id = $1 AND day = 20191105 ORDER BY id LIMIT 1`, first.term).Scan(&of); err == nil {
 		v, _ := json.Marshal(terminal.Void{Tx: "void-" + of, Terminal: first.term, VoidOf: of, Time: clock()})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,22 +62,13 @@ func loadDemoPayouts(ctx context.Context, d *db.DB, dir string, closed, open []i
 			return fmt.Errorf("demo accounts %s: %w", bank, err)
 		}
 	}
-	for _, id := range append(append([]int64{}, closed...), open...) {
+	for _, id := range slices.Concat(closed, open) {
 		out := filepath.Join(dir, "cycle-"+strconv.FormatInt(id, 10))
-		if err := os.MkdirAll(out, 0o755); err != nil {
+		sink, err := dirSink(out)
+		if err != nil {
 			return err
 		}
-		m, err := payout.Export(sys, d, id, func(name string, fill func(io.Writer) error) error {
-			f, err := os.Create(filepath.Join(out, name))
-			if err != nil {
-				return err
-			}
-			if err := fill(f); err != nil {
-				f.Close()
-				return err
-			}
-			return f.Close()
-		})
+		m, err := payout.Export(sys, d, id, sink)
 		if err != nil {
 			return fmt.Errorf("demo export %d: %w", id, err)
 		}

@@ -90,10 +90,7 @@ func loadDemoPrograms(ctx context.Context, d *db.DB, dir string) error {
 			open = append(open, c.ID)
 		}
 	}
-	if err := loadDemoPayouts(ctx, d, dir, closed, open); err != nil {
-		return err
-	}
-	return nil
+	return loadDemoPayouts(ctx, d, dir, closed, open)
 }
 
 // roundUp rounds rupiah up to whole millions, as budgets are written.

@@ -54,20 +54,9 @@ func (app *App) merchantCmd() *cobra.Command {
 		add.MarkFlagRequired(f)
 	}
 	var reg string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the merchants in your scope as JSON",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				ms, err := ledger.Merchants(ctx, d, reg)
-				if err != nil {
-					return err
-				}
-				return app.printJSON(ms)
-			})
-		},
-	}
+	list := app.jsonCmd("list", "List the merchants in your scope as JSON", func(ctx context.Context, d *db.DB) (any, error) {
+		return ledger.Merchants(ctx, d, reg)
+	})
 	list.Flags().StringVar(&reg, "region", "", "only merchants in this region")
 	disable := &cobra.Command{
 		Use:   "disable ID",
@@ -159,20 +148,9 @@ func (app *App) terminalCmd() *cobra.Command {
 		},
 	}
 	var of string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the terminals in your scope as JSON",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				ts, err := ledger.Terminals(ctx, d, of)
-				if err != nil {
-					return err
-				}
-				return app.printJSON(ts)
-			})
-		},
-	}
+	list := app.jsonCmd("list", "List the terminals in your scope as JSON", func(ctx context.Context, d *db.DB) (any, error) {
+		return ledger.Terminals(ctx, d, of)
+	})
 	list.Flags().StringVar(&of, "merchant", "", "only this merchant's terminals")
 	cmd.AddCommand(register, revoke, list)
 	cmd.AddCommand(app.manifestCmds()...)
@@ -255,20 +233,8 @@ func (app *App) manifestCmds() []*cobra.Command {
 		return ledger.Manifests(ctx, d, "")
 	})
 	var all bool
-	conflicts := &cobra.Command{
-		Use:   "conflicts",
-		Short: "The offline conflict queue in your scope as JSON (open ones; --all for every one)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				list, err := ledger.Conflicts(ctx, d, all)
-				if err != nil {
-					return err
-				}
-				return app.printJSON(list)
-			})
-		},
-	}
+	conflicts := app.jsonCmd("conflicts", "The offline conflict queue in your scope as JSON (open ones; --all for every one)",
+		func(ctx context.Context, d *db.DB) (any, error) { return ledger.Conflicts(ctx, d, all) })
 	conflicts.Flags().BoolVar(&all, "all", false, "also resolved ones")
 	var decision, note string
 	resolve := &cobra.Command{
@@ -471,20 +437,9 @@ func (app *App) priceCmd() *cobra.Command {
 		},
 	}
 	var prov string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List reference prices as JSON",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				ps, err := ledger.Prices(ctx, d, strings.TrimSpace(prov))
-				if err != nil {
-					return err
-				}
-				return app.printJSON(ps)
-			})
-		},
-	}
+	list := app.jsonCmd("list", "List reference prices as JSON", func(ctx context.Context, d *db.DB) (any, error) {
+		return ledger.Prices(ctx, d, strings.TrimSpace(prov))
+	})
 	list.Flags().StringVar(&prov, "province", "", "only this province")
 	flags := app.jsonCmd("flags", "List purchase lines above their reference price, newest first", func(ctx context.Context, d *db.DB) (any, error) {
 		return ledger.PriceFlags(ctx, d, "", 1000)

@@ -26,6 +26,43 @@ func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 
 func tempDB(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "t.db") }
 
+// cliRunner runs the CLI in-process for one test, with --db dsn in front
+// of every command when dsn is set.
+type cliRunner struct {
+	t   *testing.T
+	dsn string
+}
+
+// run runs args with stdin and returns exit code, stdout and stderr.
+func (c cliRunner) run(stdin string, args ...string) (int, string, string) {
+	c.t.Helper()
+	if c.dsn != "" {
+		args = append([]string{"--db", c.dsn}, args...)
+	}
+	return run(c.t, stdin, args...)
+}
+
+// ok runs args and fails the test unless they exit 0; it returns stdout.
+func (c cliRunner) ok(args ...string) string {
+	c.t.Helper()
+	code, out, stderr := c.run("", args...)
+	if code != 0 {
+		c.t.Fatalf("%v: exit %d: %s", args, code, stderr)
+	}
+	return out
+}
+
+// fail runs args and fails the test unless they exit with code exit and
+// stderr contains want; it returns stderr.
+func (c cliRunner) fail(exit int, want string, args ...string) string {
+	c.t.Helper()
+	code, _, stderr := c.run("", args...)
+	if code != exit || !strings.Contains(stderr, want) {
+		c.t.Fatalf("%v: exit %d %q, want %d %s", args, code, stderr, exit, want)
+	}
+	return stderr
+}
+
 func TestVersion(t *testing.T) {
 	t.Parallel()
 	code, out, _ := run(t, "", "version")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -98,7 +99,7 @@ func (app *App) reportCmd() *cobra.Command {
 			if req.Level, err = payout.ParseLevel(level); err != nil {
 				return usageError{err}
 			}
-			if !validFormat(format) {
+			if !slices.Contains(payout.RealizationFormats, format) {
 				return usageError{fmt.Errorf("--format %q tidak dikenal: %s", format, strings.Join(payout.RealizationFormats, ", "))}
 			}
 			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
@@ -132,13 +133,4 @@ func (app *App) reportCmd() *cobra.Command {
 	}
 	cmd.AddCommand(realization)
 	return cmd
-}
-
-func validFormat(f string) bool {
-	for _, v := range payout.RealizationFormats {
-		if v == f {
-			return true
-		}
-	}
-	return false
 }

@@ -23,46 +23,12 @@ func TestReissueRealizationCloseCLI(t *testing.T) {
 	t.Parallel()
 	for _, e := range dbtest.Engines {
 		t.Run(string(e), func(t *testing.T) {
-			dsn := dbtest.DSN(t, e)
-			importGenerated(t, dsn, 40, 1, "32.01")
-			importGenerated(t, dsn, 30, 2, "33.74")
-			cli := func(args ...string) (int, string, string) {
-				return run(t, "", append([]string{"--db", dsn}, args...)...)
-			}
-			mustOK := func(args ...string) string {
-				t.Helper()
-				code, out, stderr := cli(args...)
-				if code != 0 {
-					t.Fatalf("%v: exit %d: %s", args, code, stderr)
-				}
-				return out
-			}
-			mustFail := func(exit int, want string, args ...string) {
-				t.Helper()
-				if code, _, stderr := cli(args...); code != exit || !strings.Contains(stderr, want) {
-					t.Fatalf("%v: exit %d %q, want %d %s", args, code, stderr, exit, want)
-				}
-			}
-			for _, u := range [][]string{{"pusat1", "pusat"}, {"pusat2", "pusat"}, {"bri", "bank", "BRI"}, {"dinsos", "dinsos", "33.74"}, {"humas", "humas"}} {
-				args := []string{"user", "add", "--username", u[0], "--role", u[1], "--password-stdin"}
-				if len(u) == 3 {
-					args = append(args, "--scope", u[2])
-				}
-				if code, _, stderr := run(t, "kata-sandi-panjang-sekali", append([]string{"--db", dsn}, args...)...); code != 0 {
-					t.Fatalf("user add: %d %s", code, stderr)
-				}
-			}
-			mustOK("registry", "snapshot", "--label", "2019-10")
-			mustOK("program", "apply", filepath.Join("..", "..", "programs", "2019.yaml"))
-			mustOK("budget", "set", "--program", "PKH", "--year", "2019", "--amount", "34400000000000")
-			id := strings.TrimSpace(mustOK("cycle", "create", "--program", "PKH", "--year", "2019", "--period", "4", "--snapshot", "2019-10"))
-			mustOK("--as", "pusat1", "cycle", "generate", id)
-			mustOK("--as", "pusat2", "cycle", "approve", id)
-			mustOK("--as", "pusat1", "bank", "route", "set", "--program", "PKH", "--region", "32", "--bank", "BRI")
-			mustOK("--as", "pusat1", "bank", "route", "set", "--program", "PKH", "--region", "33", "--bank", "BRI")
+			cli, id := approvedPKH(t, dbtest.DSN(t, e), 40, 30, "33.74")
+			cli.ok("--as", "pusat1", "bank", "route", "set", "--program", "PKH", "--region", "32", "--bank", "BRI")
+			cli.ok("--as", "pusat1", "bank", "route", "set", "--program", "PKH", "--region", "33", "--bank", "BRI")
 			dir := t.TempDir()
 			req := filepath.Join(dir, "req.csv")
-			mustOK("--as", "bri", "bank", "accounts", "request", "--bank", "BRI", "--out", req)
+			cli.ok("--as", "bri", "bank", "accounts", "request", "--bank", "BRI", "--out", req)
 			recs := readCSVFile(t, req)[1:]
 			kkOf := map[string]string{} // head's NIK → KK
 			answer := []string{"no_kk,nomor_rekening,nomor_kartu,tanggal_buka"}
@@ -72,8 +38,8 @@ func TestReissueRealizationCloseCLI(t *testing.T) {
 					answer = append(answer, fmt.Sprintf("%s,%010d,60130000%08d,2019-10-01", r[0], 1000+i, i))
 				}
 			}
-			mustOK("--as", "bri", "bank", "accounts", "load", writeLines(t, dir, "bri.csv", answer...), "--bank", "BRI")
-			mustOK("--as", "pusat1", "payout", "export", "--cycle", id, "--out", filepath.Join(dir, "out"))
+			cli.ok("--as", "bri", "bank", "accounts", "load", writeLines(t, dir, "bri.csv", answer...), "--bank", "BRI")
+			cli.ok("--as", "pusat1", "payout", "export", "--cycle", id, "--out", filepath.Join(dir, "out"))
 			paid := readCSVFile(t, filepath.Join(dir, "out", id+"-BRI.csv"))[1:]
 			failed := paid[0]
 			report := []string{strings.Join(payout.ReportHeader, ",")}
@@ -84,32 +50,32 @@ func TestReissueRealizationCloseCLI(t *testing.T) {
 					report = append(report, fmt.Sprintf("%s,%s,%s,BERHASIL,,2019-11-05 10:00:00", r[0], r[1], r[4]))
 				}
 			}
-			mustOK("--as", "bri", "payout", "report", writeLines(t, dir, "r1.csv", report...), "--bank", "BRI")
+			cli.ok("--as", "bri", "payout", "report", writeLines(t, dir, "r1.csv", report...), "--bank", "BRI")
 
 			// Closing needs a stored reconciliation.
-			mustFail(1, "TIDAK_BERWENANG", "--as", "humas", "cycle", "close", id)
-			mustFail(1, "SIKLUS_BELUM_TUNTAS", "--as", "pusat1", "cycle", "close", id)
-			mustOK("--as", "pusat1", "reconcile", "--cycle", id)
+			cli.fail(1, "TIDAK_BERWENANG", "--as", "humas", "cycle", "close", id)
+			cli.fail(1, "SIKLUS_BELUM_TUNTAS", "--as", "pusat1", "cycle", "close", id)
+			cli.ok("--as", "pusat1", "reconcile", "--cycle", id)
 
 			// The failed payment is returned money until the family has
 			// another account.
 			var ret payout.Returns
-			json.Unmarshal([]byte(mustOK("--as", "bri", "payout", "returns", "--cycle", id)), &ret)
+			json.Unmarshal([]byte(cli.ok("--as", "bri", "payout", "returns", "--cycle", id)), &ret)
 			if len(ret.Banks) != 1 || ret.Banks[0].Failed.Count != 1 || ret.Banks[0].Returned.Count != 1 || !ret.Reconciled {
 				t.Fatalf("returns %+v", ret)
 			}
-			mustFail(2, "required flag", "payout", "returns")
-			mustOK("--as", "bri", "bank", "accounts", "load",
+			cli.fail(2, "required flag", "payout", "returns")
+			cli.ok("--as", "bri", "bank", "accounts", "load",
 				writeLines(t, dir, "bri-2.csv", answer[0], kkOf[failed[2]]+",0099999999,6013009999999999,2019-11-10"), "--bank", "BRI")
-			mustFail(1, "SIKLUS_BELUM_TUNTAS", "--as", "pusat1", "cycle", "close", id)
+			cli.fail(1, "SIKLUS_BELUM_TUNTAS", "--as", "pusat1", "cycle", "close", id)
 
 			// The re-issue.
 			u := filepath.Join(dir, "u")
-			mustFail(1, "TIDAK_BERWENANG", "--as", "dinsos", "payout", "reissue", "--cycle", id, "--out", u)
-			mustFail(2, "required flag", "payout", "reissue", "--cycle", id)
-			mustFail(2, "invalid argument", "payout", "reissue", "--cycle", id, "--out", u, "--family", "x")
+			cli.fail(1, "TIDAK_BERWENANG", "--as", "dinsos", "payout", "reissue", "--cycle", id, "--out", u)
+			cli.fail(2, "required flag", "payout", "reissue", "--cycle", id)
+			cli.fail(2, "invalid argument", "payout", "reissue", "--cycle", id, "--out", u, "--family", "x")
 			var r payout.Reissued
-			json.Unmarshal([]byte(mustOK("--as", "pusat1", "payout", "reissue", "--cycle", id, "--out", u)), &r)
+			json.Unmarshal([]byte(cli.ok("--as", "pusat1", "payout", "reissue", "--cycle", id, "--out", u)), &r)
 			if !r.Created || r.Manifest.Batch != 1 || r.Manifest.Instructions != 1 {
 				t.Fatalf("reissue %+v", r)
 			}
@@ -122,7 +88,7 @@ func TestReissueRealizationCloseCLI(t *testing.T) {
 			if len(lines) != 2 || lines[1][0] != failed[0]+"-U1" || lines[1][1] != "0099999999" {
 				t.Fatalf("re-issue file %v", lines)
 			}
-			code, out, stderr := cli("--as", "pusat1", "payout", "reissue", "--cycle", id, "--out", u)
+			code, out, stderr := cli.run("", "--as", "pusat1", "payout", "reissue", "--cycle", id, "--out", u)
 			if code != 0 || !strings.Contains(stderr, "ditulis ulang") || !strings.Contains(out, `"created": false`) {
 				t.Fatalf("again: %d %s %s", code, out, stderr)
 			}
@@ -131,19 +97,19 @@ func TestReissueRealizationCloseCLI(t *testing.T) {
 					t.Fatalf("%s differs when written again", name)
 				}
 			}
-			mustFail(1, "PEMBAYARAN_ULANG_DITOLAK", "--as", "pusat1", "payout", "reissue", "--cycle", id, "--out", u, "--family", fmt.Sprint(fam))
-			mustFail(1, "menunggu laporan", "--as", "pusat1", "cycle", "close", id)
+			cli.fail(1, "PEMBAYARAN_ULANG_DITOLAK", "--as", "pusat1", "payout", "reissue", "--cycle", id, "--out", u, "--family", fmt.Sprint(fam))
+			cli.fail(1, "menunggu laporan", "--as", "pusat1", "cycle", "close", id)
 
 			// Realization reports.
 			rep := filepath.Join(dir, "realisasi")
 			var head payout.Realization
-			json.Unmarshal([]byte(mustOK("--as", "pusat1", "report", "realization", "--cycle", id, "--level", "regency", "--format", "csv", "--out", rep+".csv")), &head)
+			json.Unmarshal([]byte(cli.ok("--as", "pusat1", "report", "realization", "--cycle", id, "--level", "regency", "--format", "csv", "--out", rep+".csv")), &head)
 			rows := readCSVFile(t, rep+".csv")
 			if len(rows) != 4 || rows[1][0] != "32.01" || rows[2][0] != "33.74" || rows[3][1] != "JUMLAH" || head.Regions != 2 || !head.Reconciled ||
 				rows[3][3] != fmt.Sprint(head.Total.Families) {
 				t.Fatalf("csv %v, heading %+v", rows, head)
 			}
-			mustOK("--as", "pusat1", "report", "realization", "--cycle", id, "--level", "district", "--format", "xlsx", "--out", rep+".xlsx")
+			cli.ok("--as", "pusat1", "report", "realization", "--cycle", id, "--level", "district", "--format", "xlsx", "--out", rep+".xlsx")
 			book, err := excelize.OpenFile(rep + ".xlsx")
 			if err != nil {
 				t.Fatal(err)
@@ -153,47 +119,47 @@ func TestReissueRealizationCloseCLI(t *testing.T) {
 			if len(sheet) < 7 || !strings.Contains(sheet[0][0], "Laporan Realisasi Penyaluran PKH 2019") {
 				t.Fatalf("xlsx %v", sheet)
 			}
-			mustOK("--as", "humas", "report", "realization", "--cycle", id, "--level", "village", "--region", "33.74", "--format", "pdf", "--out", rep+".pdf")
+			cli.ok("--as", "humas", "report", "realization", "--cycle", id, "--level", "village", "--region", "33.74", "--format", "pdf", "--out", rep+".pdf")
 			if b, _ := os.ReadFile(rep + ".pdf"); !bytes.HasPrefix(b, []byte("%PDF-")) {
 				t.Fatal("not a PDF")
 			}
-			json.Unmarshal([]byte(mustOK("--as", "dinsos", "report", "realization", "--cycle", id, "--level", "regency", "--format", "csv", "--out", rep+"-d.csv")), &head)
+			json.Unmarshal([]byte(cli.ok("--as", "dinsos", "report", "realization", "--cycle", id, "--level", "regency", "--format", "csv", "--out", rep+"-d.csv")), &head)
 			if head.Regions != 1 || len(readCSVFile(t, rep+"-d.csv")) != 3 {
 				t.Fatalf("dinsos: %+v", head)
 			}
-			mustFail(1, "KODE_WILAYAH_TIDAK_DIKENAL", "--as", "dinsos", "report", "realization", "--cycle", id, "--level", "regency", "--region", "32.01", "--format", "csv", "--out", rep+"-x.csv")
-			mustFail(2, "TINGKAT_TIDAK_VALID", "report", "realization", "--cycle", id, "--level", "kabupaten", "--format", "csv", "--out", rep+"-x.csv")
-			mustFail(2, "--format", "report", "realization", "--cycle", id, "--level", "regency", "--format", "docx", "--out", rep+"-x.csv")
-			mustFail(2, "required flag", "report", "realization", "--cycle", id, "--level", "regency", "--format", "csv")
-			mustFail(1, "TINGKAT_TIDAK_SESUAI", "report", "realization", "--cycle", id, "--level", "province", "--region", "32.01", "--format", "csv", "--out", rep+"-x.csv")
-			mustFail(1, "SIKLUS_TIDAK_DITEMUKAN", "report", "realization", "--cycle", "999", "--level", "regency", "--format", "csv", "--out", rep+"-x.csv")
+			cli.fail(1, "KODE_WILAYAH_TIDAK_DIKENAL", "--as", "dinsos", "report", "realization", "--cycle", id, "--level", "regency", "--region", "32.01", "--format", "csv", "--out", rep+"-x.csv")
+			cli.fail(2, "TINGKAT_TIDAK_VALID", "report", "realization", "--cycle", id, "--level", "kabupaten", "--format", "csv", "--out", rep+"-x.csv")
+			cli.fail(2, "--format", "report", "realization", "--cycle", id, "--level", "regency", "--format", "docx", "--out", rep+"-x.csv")
+			cli.fail(2, "required flag", "report", "realization", "--cycle", id, "--level", "regency", "--format", "csv")
+			cli.fail(1, "TINGKAT_TIDAK_SESUAI", "report", "realization", "--cycle", id, "--level", "province", "--region", "32.01", "--format", "csv", "--out", rep+"-x.csv")
+			cli.fail(1, "SIKLUS_TIDAK_DITEMUKAN", "report", "realization", "--cycle", "999", "--level", "regency", "--format", "csv", "--out", rep+"-x.csv")
 			if _, err := os.Stat(rep + "-x.csv"); !os.IsNotExist(err) {
 				t.Fatal("a refused report left a file")
 			}
 
 			// The bank credits the re-issue; after reconciling, the cycle
 			// closes.
-			mustOK("--as", "bri", "payout", "report", writeLines(t, dir, "r2.csv", report[0],
+			cli.ok("--as", "bri", "payout", "report", writeLines(t, dir, "r2.csv", report[0],
 				fmt.Sprintf("%s-U1,0099999999,%s,BERHASIL,,2019-11-20 10:00:00", failed[0], failed[4])), "--bank", "BRI")
-			mustFail(1, "laporan bank dimuat setelah rekonsiliasi", "--as", "pusat1", "cycle", "close", id)
+			cli.fail(1, "laporan bank dimuat setelah rekonsiliasi", "--as", "pusat1", "cycle", "close", id)
 			var rec payout.Reconciliation
-			json.Unmarshal([]byte(mustOK("--as", "pusat1", "reconcile", "--cycle", id)), &rec)
+			json.Unmarshal([]byte(cli.ok("--as", "pusat1", "reconcile", "--cycle", id)), &rec)
 			if rec.Outcomes.Failed.Count != 0 || rec.Outcomes.Paid.Count != int64(len(paid)) {
 				t.Fatalf("after the re-issue: %+v", rec.Outcomes)
 			}
 			var closed program.Cycle
-			json.Unmarshal([]byte(mustOK("--as", "pusat1", "cycle", "close", id)), &closed)
+			json.Unmarshal([]byte(cli.ok("--as", "pusat1", "cycle", "close", id)), &closed)
 			if closed.State != program.StateClosed {
 				t.Fatalf("closed: %+v", closed)
 			}
-			mustFail(1, "STATUS_SIKLUS_TIDAK_SESUAI", "--as", "pusat1", "payout", "reissue", "--cycle", id, "--out", u)
-			if out := mustOK("audit", "list", "--action", "report."); !strings.Contains(out, "report.realization") {
+			cli.fail(1, "STATUS_SIKLUS_TIDAK_SESUAI", "--as", "pusat1", "payout", "reissue", "--cycle", id, "--out", u)
+			if out := cli.ok("audit", "list", "--action", "report."); !strings.Contains(out, "report.realization") {
 				t.Fatalf("audit: %s", out)
 			}
-			if out := mustOK("audit", "list", "--action", "payout.reissue"); !strings.Contains(out, "payout.reissue") {
+			if out := cli.ok("audit", "list", "--action", "payout.reissue"); !strings.Contains(out, "payout.reissue") {
 				t.Fatalf("audit: %s", out)
 			}
-			mustOK("audit", "verify")
+			cli.ok("audit", "verify")
 		})
 	}
 }

@@ -20,63 +20,27 @@ func TestPayoutCLI(t *testing.T) {
 	t.Parallel()
 	for _, e := range dbtest.Engines {
 		t.Run(string(e), func(t *testing.T) {
-			dsn := dbtest.DSN(t, e)
-			importGenerated(t, dsn, 60, 1, "32.01")
-			importGenerated(t, dsn, 40, 2, "33.74")
-			cli := func(stdin string, args ...string) (int, string, string) {
-				return run(t, stdin, append([]string{"--db", dsn}, args...)...)
-			}
-			mustOK := func(args ...string) string {
-				t.Helper()
-				code, out, stderr := cli("", args...)
-				if code != 0 {
-					t.Fatalf("%v: exit %d: %s", args, code, stderr)
-				}
-				return out
-			}
-			mustFail := func(exit int, want string, args ...string) string {
-				t.Helper()
-				code, _, stderr := cli("", args...)
-				if code != exit || !strings.Contains(stderr, want) {
-					t.Fatalf("%v: exit %d %q, want %d %s", args, code, stderr, exit, want)
-				}
-				return stderr
-			}
-			for _, u := range [][]string{{"pusat1", "pusat"}, {"pusat2", "pusat"}, {"bri", "bank", "BRI"}, {"dinsos", "dinsos", "32.01"}, {"humas", "humas"}} {
-				args := []string{"user", "add", "--username", u[0], "--role", u[1], "--password-stdin"}
-				if len(u) == 3 {
-					args = append(args, "--scope", u[2])
-				}
-				if code, _, stderr := cli("kata-sandi-panjang-sekali", args...); code != 0 {
-					t.Fatalf("user add: %d %s", code, stderr)
-				}
-			}
-			mustOK("registry", "snapshot", "--label", "2019-10")
-			mustOK("program", "apply", filepath.Join("..", "..", "programs", "2019.yaml"))
-			mustOK("budget", "set", "--program", "PKH", "--year", "2019", "--amount", "34400000000000")
-			id := strings.TrimSpace(mustOK("cycle", "create", "--program", "PKH", "--year", "2019", "--period", "4", "--snapshot", "2019-10"))
-			mustOK("--as", "pusat1", "cycle", "generate", id)
-			mustOK("--as", "pusat2", "cycle", "approve", id)
+			cli, id := approvedPKH(t, dbtest.DSN(t, e), 60, 40, "32.01")
 			dir := t.TempDir()
 
 			// Routes.
-			mustFail(2, "required flag", "bank", "route", "set", "--program", "PKH")
-			mustFail(1, "TIDAK_BERWENANG", "--as", "bri", "bank", "route", "set", "--program", "PKH", "--region", "32", "--bank", "BRI")
-			mustFail(1, "BANK_TIDAK_DIKENAL", "bank", "route", "set", "--program", "PKH", "--region", "32", "--bank", "BCA")
-			mustOK("--as", "pusat1", "bank", "route", "set", "--program", "PKH", "--region", "32.01", "--bank", "BRI")
+			cli.fail(2, "required flag", "bank", "route", "set", "--program", "PKH")
+			cli.fail(1, "TIDAK_BERWENANG", "--as", "bri", "bank", "route", "set", "--program", "PKH", "--region", "32", "--bank", "BRI")
+			cli.fail(1, "BANK_TIDAK_DIKENAL", "bank", "route", "set", "--program", "PKH", "--region", "32", "--bank", "BCA")
+			cli.ok("--as", "pusat1", "bank", "route", "set", "--program", "PKH", "--region", "32.01", "--bank", "BRI")
 			out := filepath.Join(dir, "out")
-			mustFail(1, "RUTE_BANK_BELUM_ADA", "--as", "pusat1", "payout", "export", "--cycle", id, "--out", out)
-			mustOK("--as", "pusat1", "bank", "route", "set", "--program", "PKH", "--region", "33", "--bank", "BNI")
+			cli.fail(1, "RUTE_BANK_BELUM_ADA", "--as", "pusat1", "payout", "export", "--cycle", id, "--out", out)
+			cli.ok("--as", "pusat1", "bank", "route", "set", "--program", "PKH", "--region", "33", "--bank", "BNI")
 			var routes []payout.Route
-			json.Unmarshal([]byte(mustOK("bank", "route", "list")), &routes)
+			json.Unmarshal([]byte(cli.ok("bank", "route", "list")), &routes)
 			if len(routes) != 2 || routes[1].Bank != "BNI" {
 				t.Fatalf("routes %+v", routes)
 			}
 
 			// Accounts: the request, then the bank's answer.
 			req := filepath.Join(dir, "req.csv")
-			mustFail(1, "TIDAK_BERWENANG", "--as", "bri", "bank", "accounts", "request", "--bank", "BNI", "--out", req)
-			mustOK("--as", "bri", "bank", "accounts", "request", "--bank", "BRI", "--out", req)
+			cli.fail(1, "TIDAK_BERWENANG", "--as", "bri", "bank", "accounts", "request", "--bank", "BNI", "--out", req)
+			cli.ok("--as", "bri", "bank", "accounts", "request", "--bank", "BRI", "--out", req)
 			recs := readCSVFile(t, req)
 			if strings.Join(recs[0], ",") != "no_kk,nik_kepala,nama_kepala,kode_wilayah,alamat" || len(recs) < 4 {
 				t.Fatalf("request: %v", recs[:1])
@@ -86,28 +50,28 @@ func TestPayoutCLI(t *testing.T) {
 				answer = append(answer, fmt.Sprintf("%s,%010d,60130000%08d,2019-10-%02d", r[0], 1000+i, i, 1+i%28))
 			}
 			bad := writeLines(t, dir, "bad.csv", append(answer[:1:1], answer[1], "3201019999999999,1234567,60131234,2019-10-01", strings.Replace(answer[2], "2019-10", "2019-13", 1))...)
-			stderr := mustFail(1, "tidak ada yang diterapkan", "--as", "bri", "bank", "accounts", "load", bad, "--bank", "BRI")
+			stderr := cli.fail(1, "tidak ada yang diterapkan", "--as", "bri", "bank", "accounts", "load", bad, "--bank", "BRI")
 			if !strings.Contains(stderr, "baris 3, kolom 1 (no_kk): KK_TIDAK_DIKENAL") || !strings.Contains(stderr, "baris 4, kolom 4 (tanggal_buka): TANGGAL_TIDAK_VALID") {
 				t.Fatalf("problems: %s", stderr)
 			}
-			mustFail(2, "HEADER_TIDAK_SESUAI", "bank", "accounts", "load", writeLines(t, dir, "h.csv", "no_kk,rekening"), "--bank", "BRI")
+			cli.fail(2, "HEADER_TIDAK_SESUAI", "bank", "accounts", "load", writeLines(t, dir, "h.csv", "no_kk,rekening"), "--bank", "BRI")
 			good := writeLines(t, dir, "bri.csv", answer...)
 			var l payout.AccountLoad
-			json.Unmarshal([]byte(mustOK("--as", "bri", "bank", "accounts", "load", good, "--bank", "BRI")), &l)
+			json.Unmarshal([]byte(cli.ok("--as", "bri", "bank", "accounts", "load", good, "--bank", "BRI")), &l)
 			if l.Opened != int64(len(answer)-1) {
 				t.Fatalf("load: %+v", l)
 			}
-			json.Unmarshal([]byte(mustOK("--as", "bri", "bank", "accounts", "load", good, "--bank", "BRI")), &l)
+			json.Unmarshal([]byte(cli.ok("--as", "bri", "bank", "accounts", "load", good, "--bank", "BRI")), &l)
 			if l.Opened != 0 || l.Unchanged != int64(len(answer)-1) {
 				t.Fatalf("load again: %+v", l)
 			}
 
 			// The export: per bank, without account, manifest; the same
 			// bytes again.
-			mustFail(1, "TIDAK_BERWENANG", "--as", "dinsos", "payout", "export", "--cycle", id, "--out", out)
-			mustFail(1, "ID_TIDAK_VALID", "payout", "export", "--cycle", "0", "--out", out)
+			cli.fail(1, "TIDAK_BERWENANG", "--as", "dinsos", "payout", "export", "--cycle", id, "--out", out)
+			cli.fail(1, "ID_TIDAK_VALID", "payout", "export", "--cycle", "0", "--out", out)
 			var m payout.Manifest
-			json.Unmarshal([]byte(mustOK("--as", "pusat1", "payout", "export", "--cycle", id, "--out", out)), &m)
+			json.Unmarshal([]byte(cli.ok("--as", "pusat1", "payout", "export", "--cycle", id, "--out", out)), &m)
 			// Only BRI opened accounts: the families routed to BNI are
 			// listed without one, like the first family of Bogor.
 			if len(m.Files) != 2 || m.Files[0].Bank != "BRI" || m.Files[1].Bank != payout.WithoutAccount || m.Instructions != int64(len(answer)-1) {
@@ -121,7 +85,7 @@ func TestPayoutCLI(t *testing.T) {
 				}
 				first[f.Name] = b
 			}
-			mustOK("--as", "pusat1", "payout", "export", "--cycle", id, "--out", out)
+			cli.ok("--as", "pusat1", "payout", "export", "--cycle", id, "--out", out)
 			for name, b := range first {
 				if again, _ := os.ReadFile(filepath.Join(out, name)); !bytes.Equal(again, b) {
 					t.Fatalf("%s differs on the second export", name)
@@ -142,23 +106,23 @@ func TestPayoutCLI(t *testing.T) {
 				}
 			}
 			cut := writeLines(t, dir, "cut.csv", append(report[:2:2], report[2][:len(report[2])/2])...)
-			mustFail(1, "baris 3: JUMLAH_KOLOM_SALAH", "--as", "bri", "payout", "report", cut, "--bank", "BRI")
-			mustFail(2, "HEADER_TIDAK_SESUAI", "--as", "bri", "payout", "report", writeLines(t, dir, "rh.csv", "ref,amount"), "--bank", "BRI")
-			mustFail(1, "TIDAK_BERWENANG", "--as", "bri", "payout", "report", cut, "--bank", "BNI")
+			cli.fail(1, "baris 3: JUMLAH_KOLOM_SALAH", "--as", "bri", "payout", "report", cut, "--bank", "BRI")
+			cli.fail(2, "HEADER_TIDAK_SESUAI", "--as", "bri", "payout", "report", writeLines(t, dir, "rh.csv", "ref,amount"), "--bank", "BRI")
+			cli.fail(1, "TIDAK_BERWENANG", "--as", "bri", "payout", "report", cut, "--bank", "BNI")
 			rep := writeLines(t, dir, "bri-report.csv", report...)
 			var r payout.Report
-			json.Unmarshal([]byte(mustOK("--as", "bri", "payout", "report", rep, "--bank", "BRI")), &r)
+			json.Unmarshal([]byte(cli.ok("--as", "bri", "payout", "report", rep, "--bank", "BRI")), &r)
 			if r.Lines != int64(len(paid)) || r.Failed != 1 || r.AlreadyLoaded {
 				t.Fatalf("report %+v", r)
 			}
-			code, stdout, stderr := cli("", "--as", "bri", "payout", "report", rep, "--bank", "BRI")
+			code, stdout, stderr := cli.run("", "--as", "bri", "payout", "report", rep, "--bank", "BRI")
 			if code != 0 || !strings.Contains(stderr, "sudah dimuat") || !strings.Contains(stdout, `"already_loaded": true`) {
 				t.Fatalf("again: %d %s %s", code, stdout, stderr)
 			}
 
 			// Reconciliation: one JSON object; the exceptions on request.
-			mustFail(1, "TIDAK_BERWENANG", "--as", "humas", "reconcile", "--cycle", id)
-			code, stdout, stderr = cli("", "--as", "pusat1", "reconcile", "--cycle", id, "--out", filepath.Join(dir, "rek"))
+			cli.fail(1, "TIDAK_BERWENANG", "--as", "humas", "reconcile", "--cycle", id)
+			code, stdout, stderr = cli.run("", "--as", "pusat1", "reconcile", "--cycle", id, "--out", filepath.Join(dir, "rek"))
 			if code != 0 {
 				t.Fatalf("reconcile: %d %s", code, stderr)
 			}
@@ -186,17 +150,45 @@ func TestPayoutCLI(t *testing.T) {
 				t.Fatal(err)
 			}
 			var scoped payout.Reconciliation
-			json.Unmarshal([]byte(mustOK("--as", "dinsos", "reconcile", "--cycle", id)), &scoped)
+			json.Unmarshal([]byte(cli.ok("--as", "dinsos", "reconcile", "--cycle", id)), &scoped)
 			if scoped.Stored || scoped.Entitlements >= rec.Entitlements || scoped.Outcomes.Paid != rec.Outcomes.Paid {
 				t.Fatalf("dinsos: %+v", scoped)
 			}
-			if out := mustOK("audit", "list", "--action", "payout."); !strings.Contains(out, "payout.export") ||
+			if out := cli.ok("audit", "list", "--action", "payout."); !strings.Contains(out, "payout.export") ||
 				!strings.Contains(out, "payout.report") || !strings.Contains(out, "payout.reconcile") {
 				t.Fatalf("audit: %s", out)
 			}
-			mustOK("audit", "verify")
+			cli.ok("audit", "verify")
 		})
 	}
+}
+
+// approvedPKH imports bogor families into 32.01 and semarang into 33.74
+// of dsn; adds the users pusat1 and pusat2 (pusat), bri (bank BRI), dinsos
+// (scoped to dinsosScope) and humas; and has pusat1 generate and pusat2
+// approve a PKH 2019 tahap IV cycle from snapshot 2019-10. It returns the
+// CLI on dsn and the cycle's id.
+func approvedPKH(t *testing.T, dsn string, bogor, semarang int64, dinsosScope string) (cliRunner, string) {
+	t.Helper()
+	importGenerated(t, dsn, bogor, 1, "32.01")
+	importGenerated(t, dsn, semarang, 2, "33.74")
+	cli := cliRunner{t, dsn}
+	for _, u := range [][]string{{"pusat1", "pusat"}, {"pusat2", "pusat"}, {"bri", "bank", "BRI"}, {"dinsos", "dinsos", dinsosScope}, {"humas", "humas"}} {
+		args := []string{"user", "add", "--username", u[0], "--role", u[1], "--password-stdin"}
+		if len(u) == 3 {
+			args = append(args, "--scope", u[2])
+		}
+		if code, _, stderr := cli.run("kata-sandi-panjang-sekali", args...); code != 0 {
+			t.Fatalf("user add: %d %s", code, stderr)
+		}
+	}
+	cli.ok("registry", "snapshot", "--label", "2019-10")
+	cli.ok("program", "apply", filepath.Join("..", "..", "programs", "2019.yaml"))
+	cli.ok("budget", "set", "--program", "PKH", "--year", "2019", "--amount", "34400000000000")
+	id := strings.TrimSpace(cli.ok("cycle", "create", "--program", "PKH", "--year", "2019", "--period", "4", "--snapshot", "2019-10"))
+	cli.ok("--as", "pusat1", "cycle", "generate", id)
+	cli.ok("--as", "pusat2", "cycle", "approve", id)
+	return cli, id
 }
 
 func readCSVFile(t *testing.T, path string) [][]string {

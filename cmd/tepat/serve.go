@@ -65,7 +65,7 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	handler.Start(jobCtx)
-	go releaseDueManifests(jobCtx, d, app)
+	go app.releaseDueManifests(jobCtx, d)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -98,7 +98,7 @@ func (app *App) serve(ctx context.Context, ln net.Listener, demo bool) error {
 // releaseDueManifests releases, every minute, the offline manifests past
 // their validity or of revoked terminals, after the grace
 // (ledger.ReleaseDue), until ctx ends.
-func releaseDueManifests(ctx context.Context, d *db.DB, app *App) {
+func (app *App) releaseDueManifests(ctx context.Context, d *db.DB) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	for {

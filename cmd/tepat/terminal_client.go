@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -56,11 +57,7 @@ func (app *App) terminalPayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if tx == "" {
-				tx = terminal.NewTxID()
-				app.Stderr.Write([]byte("tx: " + tx + "\n"))
-			}
-			when, err := parseTime(at)
+			tx, when, err := app.txTime(tx, at)
 			if err != nil {
 				return err
 			}
@@ -96,11 +93,7 @@ func (app *App) terminalVoidCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if tx == "" {
-				tx = terminal.NewTxID()
-				app.Stderr.Write([]byte("tx: " + tx + "\n"))
-			}
-			when, err := parseTime(at)
+			tx, when, err := app.txTime(tx, at)
 			if err != nil {
 				return err
 			}
@@ -173,6 +166,17 @@ func (app *App) terminalLoadCmd() *cobra.Command {
 		cmd.MarkFlagRequired(name)
 	}
 	return cmd
+}
+
+// txTime reads --tx and --time of a signed request: without --tx a fresh
+// id, told on stderr.
+func (app *App) txTime(tx, at string) (string, time.Time, error) {
+	if tx == "" {
+		tx = terminal.NewTxID()
+		fmt.Fprintf(app.Stderr, "tx: %s\n", tx)
+	}
+	when, err := parseTime(at)
+	return tx, when, err
 }
 
 // parseTime reads --time: RFC 3339, or "" for the zero time (the client
