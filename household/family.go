@@ -42,7 +42,9 @@ func (r *Reader) Next() bool {
 		r.fam = Family{}
 		return false
 	}
-	r.checkFamily(fam)
+	if !r.opts.KeysOnly {
+		r.checkFamily(fam)
+	}
 	slices.SortStableFunc(fam.Problems, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
@@ -80,7 +82,11 @@ func (r *Reader) readRow() bool {
 			continue
 		}
 		r.stats.Rows++
-		r.parseRow(cells, line)
+		if r.opts.KeysOnly {
+			r.parseKeys(cells, line)
+		} else {
+			r.parseRow(cells, line)
+		}
 		if r.opts.KeepCells {
 			r.pendCells = slices.Clone(cells)
 		}
@@ -106,6 +112,10 @@ func (r *Reader) add(fam *Family) {
 		if r.nikLines != nil {
 			r.duplicateNIK(&r.pend) // keep the file-wide set complete
 		}
+		return
+	}
+	if r.opts.KeysOnly {
+		fam.Members = append(fam.Members, r.pend)
 		return
 	}
 	fam.Problems = append(fam.Problems, r.pendProbs...)

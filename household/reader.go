@@ -35,6 +35,12 @@ type Options struct {
 	// KeepCells keeps each member row's original cells in Family.Cells,
 	// for error reports that repeat the rows as they were sent.
 	KeepCells bool
+	// KeysOnly reads only each row's KK number and NIK, for a pass that
+	// needs nothing else (an importer's first pass): no cell is checked
+	// and families carry no problems; a NIK is kept only if it is valid.
+	// Families are grouped, counted and capped as usual, and a file
+	// unusable as a whole is still an error.
+	KeysOnly bool
 }
 
 // Stats counts what a Reader has read so far.

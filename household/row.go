@@ -11,6 +11,23 @@ import (
 	"tepat/region"
 )
 
+// parseKeys is parseRow for Options.KeysOnly: the KK number as written
+// (trimmed) and the NIK if valid.
+func (r *Reader) parseKeys(cells []string, line int) {
+	r.pend = Person{Line: line}
+	r.pendProbs = r.pendProbs[:0]
+	if i := r.col[colNoKK]; i < len(cells) {
+		r.pend.NoKK = strings.TrimSpace(cells[i])
+	}
+	if i := r.col[colNIK]; i < len(cells) {
+		if s := strings.TrimSpace(cells[i]); s != "" {
+			if _, err := nik.ParseAt(s, r.opts.Now); err == nil {
+				r.pend.NIK = s
+			}
+		}
+	}
+}
+
 // parseRow validates one row into r.pend, appending its problems to
 // r.pendProbs (which it resets). Messages never quote a cell's value, which
 // may be personal data when columns are shifted; the line and column locate it.

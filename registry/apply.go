@@ -26,6 +26,8 @@ type staged struct {
 	alamat   string
 	problems []household.Problem // errors: the family is rejected
 	rows     []row               // the members as storage keeps them (memberRows)
+	id       int64               // a bulk load's: its family id
+	bulk     *bulkRows           // a bulk load's: its rows
 }
 
 // memberRows returns the family's members as storage keeps them, worked
@@ -39,6 +41,18 @@ func (s *staged) memberRows() []row {
 		}
 	}
 	return s.rows
+}
+
+// prepare sets the family's KK number, village and address (the head's)
+// as storage keeps them.
+func (s *staged) prepare() {
+	s.kk, _ = strconv.ParseInt(s.fam.NoKK, 10, 64)
+	s.village, _ = region.VillageNumber(s.fam.KodeWilayah)
+	for i := range s.fam.Members {
+		if s.fam.Members[i].Hubungan == household.Kepala {
+			s.alamat = s.fam.Members[i].Alamat
+		}
+	}
 }
 
 // row is a member as storage keeps it.
@@ -99,6 +113,9 @@ var stageDDL = []string{
 func (im *importer) applyChunk(ctx context.Context, tx *db.Tx, chunk []*staged) error {
 	if len(chunk) == 0 {
 		return nil
+	}
+	if im.bulk != nil {
+		return im.bulk.apply(ctx, im, tx, chunk)
 	}
 	// Take the registry's writer lock before reading what is there, so that
 	// no other writer changes it between the checks and the write.
@@ -175,12 +192,8 @@ func stageFamilies(ctx context.Context, tx *db.Tx, fams []*staged) error {
 	}
 	var stage [][]any
 	for _, s := range fams {
-		s.kk, _ = strconv.ParseInt(s.fam.NoKK, 10, 64)
-		s.village, _ = region.VillageNumber(s.fam.KodeWilayah)
-		for i, r := range s.memberRows() {
-			if s.fam.Members[i].Hubungan == household.Kepala {
-				s.alamat = s.fam.Members[i].Alamat
-			}
+		s.prepare()
+		for _, r := range s.memberRows() {
 			stage = append(stage, []any{r.nik, s.kk, r.dupkey, 1})
 		}
 	}
@@ -296,8 +309,11 @@ func (w *writer) empty() bool { return len(w.changes) == 0 }
 func (w *writer) add(s *staged) {
 	w.newFams = append(w.newFams, s)
 	w.newIdx = append(w.newIdx, len(w.changes))
-	w.changes = append(w.changes, change{fam: s, kind: "ADDED", summary: fmt.Sprintf("keluarga baru, %d anggota", len(s.fam.Members))})
+	w.changes = append(w.changes, change{fam: s, kind: "ADDED", summary: addedSummary(len(s.fam.Members))})
 }
+
+// addedSummary is the history's note on a family new to the registry.
+func addedSummary(members int) string { return fmt.Sprintf("keluarga baru, %d anggota", members) }
 
 // change queues what differs between the file's family and its current
 // state, and reports whether anything does.
@@ -348,13 +364,37 @@ func (w *writer) change(s *staged, old *existing) bool {
 	return true
 }
 
-// personValues is a person row for Copy, without its version (added at write).
-func personValues(r row, familyID int64) []any {
-	return []any{r.nik, familyID, r.nama, r.nama_norm, r.dupkey, r.jk, r.born, r.hubungan, r.hamil, r.disabilitas, r.sekolah, r.status}
+// personValues is a person row for Copy, without its version (added at
+// write, in room left for it).
+func personValues(r row, familyID any) []any {
+	return append(make([]any, 0, len(personCols)), r.nik, familyID, r.nama, r.nama_norm, r.dupkey, boxEnum(r.jk), r.born,
+		boxEnum(r.hubungan), r.hamil, r.disabilitas, boxEnum(r.sekolah), boxEnum(r.status))
+}
+
+// boxedEnums holds each value of the enumerated columns as an interface
+// value once, so that rows for Copy do not allocate one per person and
+// column (a bulk load makes tens of millions).
+var boxedEnums = func() map[string]any {
+	m := map[string]any{}
+	for _, s := range []string{"L", "P", string(household.Kepala), string(household.Pasangan), string(household.Anak),
+		string(household.Orangtua), string(household.Famili), string(household.Lainnya), string(household.SchoolNone),
+		string(household.SchoolSD), string(household.SchoolSMP), string(household.SchoolSMA), string(household.Hidup),
+		string(household.Meninggal), string(household.Pindah)} {
+		m[s] = s
+	}
+	return m
+}()
+
+func boxEnum(s string) any {
+	if v, ok := boxedEnums[s]; ok {
+		return v
+	}
+	return s
 }
 
 var (
 	familyCols = []string{"id", "no_kk", "village", "desil", "alamat", "ver_from"}
+	changeCols = []string{"version", "family_id", "kind", "village", "summary"}
 	personCols = []string{"nik", "family_id", "nama", "nama_norm", "dupkey", "jenis_kelamin", "tanggal_lahir", "hubungan", "hamil", "disabilitas_berat", "sekolah", "status", "ver_from"}
 )
 
@@ -406,7 +446,7 @@ func (w *writer) write(ctx context.Context, tx *db.Tx, v int64) error {
 	for i, c := range w.changes {
 		changes[i] = []any{v, c.id, c.kind, c.fam.village, c.summary}
 	}
-	_, err := tx.Copy(ctx, "family_change", []string{"version", "family_id", "kind", "village", "summary"}, db.Rows(changes))
+	_, err := tx.Copy(ctx, "family_change", changeCols, db.Rows(changes))
 	return err
 }
 
@@ -445,13 +485,17 @@ func findDuplicates(ctx context.Context, tx *db.Tx, now time.Time) (int64, error
 // recordRejected counts rejected families and stores their problems with
 // the original rows, for the error report.
 func (im *importer) recordRejected(ctx context.Context, tx *db.Tx, rejected []*staged) error {
-	if len(rejected) == 0 {
-		return nil
-	}
-	var rows [][]any
 	for _, s := range rejected {
 		im.sum.FamiliesRejected++
 		im.sum.RowsRejected += int64(len(s.fam.Members))
+	}
+	return im.recordProblems(ctx, tx, rejected)
+}
+
+// recordProblems stores the errors of families with their original rows.
+func (im *importer) recordProblems(ctx context.Context, tx *db.Tx, fams []*staged) error {
+	var rows [][]any
+	for _, s := range fams {
 		cells := map[int][]string{}
 		for i, m := range s.fam.Members {
 			if i < len(s.fam.Cells) {
@@ -465,6 +509,9 @@ func (im *importer) recordRejected(ctx context.Context, tx *db.Tx, rejected []*s
 			im.probs++
 			rows = append(rows, []any{im.sum.JobID, im.probs, p.Line, p.Column, p.Field, p.Code, p.Message, csvLine(cells[p.Line])})
 		}
+	}
+	if len(rows) == 0 {
+		return nil
 	}
 	if im.opt.Strict {
 		im.pending = append(im.pending, rows...)

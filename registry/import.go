@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -35,6 +37,9 @@ type ImportOptions struct {
 	JobID int64
 	// FileName is the name shown in the job (default: the path's base name).
 	FileName string
+	// Chunked applies chunk by chunk even into an empty registry, where
+	// Import otherwise makes one bulk load of the whole file (bulkLoad).
+	Chunked bool
 }
 
 // ImportSummary is what an import did; it is also the JSON the CLI prints.
@@ -79,70 +84,145 @@ func Import(ctx context.Context, d *db.DB, path string, opt ImportOptions) (Impo
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	sum, header, extra, err := scanFile(path, opt)
+	r, err := household.Open(path, household.Options{Now: opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeepCells: true})
 	if err != nil {
 		return ImportSummary{}, err
 	}
-	im := &importer{d: d, actor: a, opt: opt, extra: extra}
-	if im.sum.JobID, err = im.startJob(ctx, opt, sum, header); err != nil {
+	defer r.Close()
+	one := startPassOne(path, opt)
+	im := &importer{d: d, actor: a, opt: opt, path: path, one: one}
+	if im.sum.JobID, err = im.startJob(ctx, opt, r.Header()); err != nil {
+		one.wait()
 		return ImportSummary{}, err
 	}
-	err = im.run(ctx, path)
+	err = im.run(ctx, r)
 	if ferr := im.finishJob(ctx, err); err == nil {
 		err = ferr
 	}
 	return im.sum, err
 }
 
+// passOne is the first pass over the file (scanFile), run on its own
+// goroutine.
+type passOne struct {
+	done  chan struct{}
+	sha   string
+	extra map[int][]household.Problem
+	err   error
+}
+
+func startPassOne(path string, opt ImportOptions) *passOne {
+	p := &passOne{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.sha, _, p.extra, p.err = scanFile(path, opt)
+	}()
+	return p
+}
+
+// wait returns the first pass's problems per family ordinal once it is done.
+func (p *passOne) wait() (map[int][]household.Problem, error) {
+	<-p.done
+	return p.extra, p.err
+}
+
 // scanFile is the first pass: it checks the file as a whole and finds
-// cross-family problems, returned per family ordinal.
+// cross-family problems, returned per family ordinal. The file's SHA-256
+// is taken at the same time, on another core.
+//
+// Memory is 16 bytes per person and per family (sorted arrays of keys,
+// not maps): ~200 MB for 10 M persons.
 func scanFile(path string, opt ImportOptions) (string, []string, map[int][]household.Problem, error) {
-	r, err := household.Open(path, household.Options{Now: opt.Now, DisableNIKCheck: true, DisableOrderCheck: true})
+	type hashed struct {
+		sum string
+		err error
+	}
+	hash := make(chan hashed, 1)
+	go func() {
+		sum, err := fileSHA256(path)
+		hash <- hashed{sum, err}
+	}()
+	header, extra, err := scanKeys(path, opt)
+	h := <-hash
 	if err != nil {
 		return "", nil, nil, err
 	}
+	return h.sum, header, extra, h.err
+}
+
+// seenKey is where a KK number or NIK occurs in the file.
+type seenKey struct {
+	key       uint64
+	ord, line int32 // family ordinal, line
+}
+
+func scanKeys(path string, opt ImportOptions) ([]string, map[int][]household.Problem, error) {
+	r, err := household.Open(path, household.Options{Now: opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeysOnly: true})
+	if err != nil {
+		return nil, nil, err
+	}
 	defer r.Close()
-	type seen struct{ ord, line int32 }
-	niks := map[uint64]seen{}
-	kks := map[uint64]seen{}
-	extra := map[int][]household.Problem{}
-	add := func(ord int, p household.Problem) { extra[ord] = append(extra[ord], p) }
-	for ord := 0; r.Next(); ord++ {
+	var niks, kks []seenKey
+	if st, err := os.Stat(path); err == nil {
+		niks = make([]seenKey, 0, st.Size()/100) // ~128 bytes a person
+	}
+	for ord := int32(0); r.Next(); ord++ {
 		fam := r.Family()
 		if kk, err := strconv.ParseUint(fam.NoKK, 10, 64); err == nil && len(fam.NoKK) == 16 {
-			if prev, ok := kks[kk]; ok {
-				add(int(prev.ord), problemAt(fam.Line, 1, "no_kk", household.CodeNotContiguous,
-					fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama muncul lagi di baris %d; kedua bagian ditolak", fam.Line)))
-				add(ord, problemAt(fam.Line, 1, "no_kk", household.CodeNotContiguous,
-					fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama sudah muncul di baris %d; kedua bagian ditolak", prev.line)))
-			} else {
-				kks[kk] = seen{int32(ord), int32(fam.Line)}
-			}
+			kks = append(kks, seenKey{kk, ord, int32(fam.Line)})
 		}
 		for _, m := range fam.Members {
-			n, err := strconv.ParseUint(m.NIK, 10, 64)
-			if err != nil || len(m.NIK) != 16 {
-				continue
+			if n, err := strconv.ParseUint(m.NIK, 10, 64); err == nil && len(m.NIK) == 16 {
+				niks = append(niks, seenKey{n, ord, int32(m.Line)})
 			}
-			prev, ok := niks[n]
-			if !ok {
-				niks[n] = seen{int32(ord), int32(m.Line)}
-				continue
-			}
-			if int(prev.ord) == ord {
-				continue // inside one family: the reader reports it
-			}
-			add(int(prev.ord), problemAt(int(prev.line), 2, "nik", household.CodeDuplicateNIK,
-				fmt.Sprintf("NIK ini juga tercantum pada keluarga lain di baris %d; kedua keluarga ditolak", m.Line)))
-			add(ord, problemAt(m.Line, 2, "nik", household.CodeDuplicateNIK,
-				fmt.Sprintf("NIK ini sudah tercantum pada keluarga lain di baris %d; kedua keluarga ditolak", prev.line)))
 		}
 	}
 	if err := r.Err(); err != nil {
-		return "", nil, nil, err
+		return nil, nil, err
 	}
-	sum, err := fileSHA256(path)
-	return sum, r.Header(), extra, err
+	extra := map[int][]household.Problem{}
+	add := func(ord int32, p household.Problem) { extra[int(ord)] = append(extra[int(ord)], p) }
+	// A KK number met again: both parts of the family are rejected.
+	repeats(kks, func(first, again seenKey) {
+		add(first.ord, problemAt(int(first.line), 1, "no_kk", household.CodeNotContiguous,
+			fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama muncul lagi di baris %d; kedua bagian ditolak", again.line)))
+		add(again.ord, problemAt(int(again.line), 1, "no_kk", household.CodeNotContiguous,
+			fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama sudah muncul di baris %d; kedua bagian ditolak", first.line)))
+	})
+	kks = nil
+	// A NIK in two families: both are rejected. Twice inside one family is
+	// the reader's to report.
+	repeats(niks, func(first, again seenKey) {
+		if first.ord == again.ord {
+			return
+		}
+		add(first.ord, problemAt(int(first.line), 2, "nik", household.CodeDuplicateNIK,
+			fmt.Sprintf("NIK ini juga tercantum pada keluarga lain di baris %d; kedua keluarga ditolak", again.line)))
+		add(again.ord, problemAt(int(again.line), 2, "nik", household.CodeDuplicateNIK,
+			fmt.Sprintf("NIK ini sudah tercantum pada keluarga lain di baris %d; kedua keluarga ditolak", first.line)))
+	})
+	for _, ps := range extra {
+		slices.SortStableFunc(ps, func(a, b household.Problem) int { return cmp.Compare(a.Line, b.Line) })
+	}
+	return r.Header(), extra, nil
+}
+
+// repeats sorts keys and calls fn for each occurrence of a key after its
+// first (in file order), with that first one.
+func repeats(keys []seenKey, fn func(first, again seenKey)) {
+	slices.SortFunc(keys, func(a, b seenKey) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.line, b.line)
+	})
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for ; j < len(keys) && keys[j].key == keys[i].key; j++ {
+			fn(keys[i], keys[j])
+		}
+		i = j
+	}
 }
 
 func fileSHA256(path string) (string, error) {
@@ -167,40 +247,74 @@ type importer struct {
 	d       *db.DB
 	actor   *tepat.Actor
 	opt     ImportOptions
-	extra   map[int][]household.Problem
+	path    string
+	one     *passOne
+	extra   map[int][]household.Problem // the first pass's, once known
 	sum     ImportSummary
 	probs   int     // problems recorded so far (sequence in import_problem)
 	pending [][]any // a strict import's problems, stored after its rollback
 	// analyzedAt is PersonsAccepted when statistics were last refreshed.
 	analyzedAt int64
+	bulk       *bulkLoad // a first load into an empty registry
 }
 
-func (im *importer) run(ctx context.Context, path string) error {
-	r, err := household.Open(path, household.Options{Now: im.opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeepCells: true})
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	if im.opt.Strict {
-		// One transaction for the whole file, rolled back if anything is rejected.
+// run is the second pass. A bulk load reads it beside the first pass and
+// settles the first pass's findings at its end (bulkLoad.settle); chunks
+// need them from the start.
+func (im *importer) run(ctx context.Context, r *household.Reader) error {
+	if im.opt.Strict || !im.opt.Chunked {
+		// One transaction for the whole file: a strict import, rolled back
+		// if anything is rejected, or a bulk load into an empty registry.
 		err := im.d.InTx(ctx, func(tx *db.Tx) error {
+			if !im.opt.Chunked {
+				var err error
+				if im.bulk, err = beginBulk(ctx, im, tx); err != nil {
+					return err
+				}
+				if im.bulk == nil && !im.opt.Strict {
+					return errNotEmpty
+				}
+			}
+			if im.bulk == nil {
+				var err error
+				if im.extra, err = im.one.wait(); err != nil {
+					return err
+				}
+			}
 			if err := im.pass(ctx, r, tx); err != nil {
 				return err
 			}
-			if im.sum.FamiliesRejected > 0 {
+			if im.bulk != nil {
+				if err := im.bulk.settle(ctx, im, tx); err != nil {
+					return err
+				}
+			}
+			if im.opt.Strict && im.sum.FamiliesRejected > 0 {
 				return errStrict
+			}
+			if im.bulk != nil {
+				return im.bulk.finish(ctx, im, tx)
 			}
 			return nil
 		})
-		if err == errStrict {
+		switch err {
+		case errNotEmpty: // nothing read yet: import chunk by chunk
+		case errStrict:
 			im.sum.Applied = false
 			im.sum.FamiliesAccepted, im.sum.PersonsAccepted, im.sum.PossibleDuplicates, im.sum.FamiliesUnchanged = 0, 0, 0, 0
 			return im.recordProblemsAfterRollback(ctx)
+		default:
+			return err
 		}
+	}
+	var err error
+	if im.extra, err = im.one.wait(); err != nil {
 		return err
 	}
 	return im.pass(ctx, r, nil)
 }
+
+var errNotEmpty = fmt.Errorf("registry not empty")
 
 var errStrict = fmt.Errorf("strict import rejected")
 
@@ -241,6 +355,11 @@ func (im *importer) pass(ctx context.Context, r *household.Reader, tx *db.Tx) er
 				}
 			default:
 				s.problems = nil // warnings only: the family is accepted
+				s.prepare()
+				s.memberRows() // here, beside the writer
+				if im.bulk != nil {
+					im.bulk.stage(ord, s)
+				}
 				b.chunk = append(b.chunk, s)
 				if len(b.chunk) >= im.opt.Chunk && !send() {
 					return
@@ -325,7 +444,10 @@ func hasError(ps []household.Problem) bool {
 	return false
 }
 
-func (im *importer) startJob(ctx context.Context, opt ImportOptions, sha string, header []string) (int64, error) {
+// startJob marks the job running; its file's SHA-256 is written when it
+// finishes (the first pass takes it).
+func (im *importer) startJob(ctx context.Context, opt ImportOptions, header []string) (int64, error) {
+	sha := ""
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	hdr := csvLine(header)
 	if opt.JobID != 0 {
@@ -347,11 +469,12 @@ func (im *importer) finishJob(ctx context.Context, runErr error) error {
 		status, msg = "FAILED", fmt.Sprintf("mode ketat: %d keluarga ditolak, tidak ada yang diterapkan", im.sum.FamiliesRejected)
 	}
 	s := im.sum
+	im.one.wait() // its SHA-256 of the file
 	return im.d.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE import_job SET status = $2, error = $3, rows_read = $4, families_accepted = $5,
 			persons_accepted = $6, families_rejected = $7, rows_rejected = $8, possible_duplicates = $9, families_unchanged = $10,
-			finished_at = $11 WHERE id = $1`, s.JobID, status, msg, s.Rows, s.FamiliesAccepted, s.PersonsAccepted,
-			s.FamiliesRejected, s.RowsRejected, s.PossibleDuplicates, s.FamiliesUnchanged, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
+			finished_at = $11, file_sha256 = COALESCE(NULLIF($12, ''), file_sha256) WHERE id = $1`, s.JobID, status, msg, s.Rows, s.FamiliesAccepted, s.PersonsAccepted,
+			s.FamiliesRejected, s.RowsRejected, s.PossibleDuplicates, s.FamiliesUnchanged, time.Now().UTC().Truncate(time.Microsecond), im.one.sha); err != nil {
 			return err
 		}
 		_, err := audit.Record(ctx, tx, "registry.import", fmt.Sprintf("import:%d", s.JobID), scopeRegion(im.actor),

@@ -17,7 +17,7 @@ func init() { extraCommands = append(extraCommands, (*App).importCmd) }
 func (app *App) importCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "import", Short: "Import data into the registry"}
 	var errorsOut string
-	var strict bool
+	var strict, chunked bool
 	var chunk int
 	households := &cobra.Command{
 		Use:   "households FILE",
@@ -25,7 +25,9 @@ func (app *App) importCmd() *cobra.Command {
 		Long: "Imports a household file. A family is accepted or rejected whole; a family already in the\n" +
 			"registry is replaced by the file's version; importing the same file again changes nothing.\n" +
 			"Prints a JSON summary. Exit 0 when the file was processed; with --strict nothing is applied\n" +
-			"and the exit is 1 if any row is rejected; exit 2 when the file is unusable as a whole.",
+			"and the exit is 1 if any row is rejected; exit 2 when the file is unusable as a whole.\n" +
+			"Into an empty registry the file is one bulk load (one transaction, indexes built at the end);\n" +
+			"otherwise it is applied in chunks of --chunk families, each its own transaction.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
@@ -38,7 +40,7 @@ func (app *App) importCmd() *cobra.Command {
 				f.Close()
 			}
 			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				opt := registry.ImportOptions{Strict: strict, Chunk: chunk}
+				opt := registry.ImportOptions{Strict: strict, Chunk: chunk, Chunked: chunked}
 				if st, err := os.Stat(path); err == nil {
 					if bar := app.progress(st.Size()/128, "rows"); bar != nil {
 						opt.Progress = func(rows int64) { bar.Set64(rows) }
@@ -70,7 +72,8 @@ func (app *App) importCmd() *cobra.Command {
 	}
 	households.Flags().StringVar(&errorsOut, "errors", "", "write the error report here (.csv or .xlsx)")
 	households.Flags().BoolVar(&strict, "strict", false, "apply nothing if any row is rejected (exit 1)")
-	households.Flags().IntVar(&chunk, "chunk", 5000, "families per transaction")
+	households.Flags().IntVar(&chunk, "chunk", 5000, "families per transaction (per batch in a bulk load)")
+	households.Flags().BoolVar(&chunked, "chunked", false, "commit chunk by chunk even into an empty registry (default there: one bulk load)")
 	cmd.AddCommand(households)
 	return cmd
 }
