@@ -351,3 +351,34 @@ func TestOpenMissingFileIsNotFound(t *testing.T) {
 		t.Fatalf("Open = %v, want ENOTFOUND", err)
 	}
 }
+
+// TestReaderKeysOnly groups families and keeps KK numbers and valid NIKs,
+// checking nothing else.
+func TestReaderKeysOnly(t *testing.T) {
+	csv := "no_kk,nik,nama,jenis_kelamin,tanggal_lahir,hubungan,kode_wilayah,alamat,hamil,disabilitas_berat,sekolah,desil,status\n" +
+		"3201010101190001,3201011205800001,Budi,X,1980-05-12,KEPALA,32.01.01.1001,Jl. Raya 1,0,0,TIDAK,2,HIDUP\n" +
+		"3201010101190001,3201019999999999,Siti,P,bukan tanggal,PASANGAN,32.01.01.1001,Jl. Raya 1,1,0,TIDAK,2,HIDUP\n" +
+		" 3201010101190002 ,3201011205800002,,L,1980-05-12,KEPALA,,,0,0,TIDAK,99,HIDUP\n"
+	r, err := household.NewReader(strings.NewReader(csv), household.Options{KeysOnly: true, DisableNIKCheck: true, DisableOrderCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got []string
+	for r.Next() {
+		fam := r.Family()
+		if len(fam.Problems) != 0 {
+			t.Fatalf("family %s has problems: %+v", fam.NoKK, fam.Problems)
+		}
+		for _, m := range fam.Members {
+			got = append(got, fmt.Sprintf("%s:%s:%d", fam.NoKK, m.NIK, m.Line))
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"3201010101190001:3201011205800001:2", "3201010101190001::3", "3201010101190002:3201011205800002:4"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}

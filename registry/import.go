@@ -130,8 +130,8 @@ func (p *passOne) wait() (map[int][]household.Problem, error) {
 // cross-family problems, returned per family ordinal. The file's SHA-256
 // is taken at the same time, on another core.
 //
-// Memory is 16 bytes per person and per family (sorted arrays of keys,
-// not maps): ~200 MB for 10 M persons.
+// Memory is 16 bytes per person and per family up to keySet's limit, and
+// bounded beyond it (the keys spill to temporary files).
 func scanFile(path string, opt ImportOptions) (string, []string, map[int][]household.Problem, error) {
 	type hashed struct {
 		sum string
@@ -150,30 +150,27 @@ func scanFile(path string, opt ImportOptions) (string, []string, map[int][]house
 	return h.sum, header, extra, h.err
 }
 
-// seenKey is where a KK number or NIK occurs in the file.
-type seenKey struct {
-	key       uint64
-	ord, line int32 // family ordinal, line
-}
-
 func scanKeys(path string, opt ImportOptions) ([]string, map[int][]household.Problem, error) {
 	r, err := household.Open(path, household.Options{Now: opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeysOnly: true})
 	if err != nil {
 		return nil, nil, err
 	}
 	defer r.Close()
-	var niks, kks []seenKey
-	if st, err := os.Stat(path); err == nil {
-		niks = make([]seenKey, 0, st.Size()/100) // ~128 bytes a person
-	}
+	var niks, kks keySet
+	defer niks.close()
+	defer kks.close()
 	for ord := int32(0); r.Next(); ord++ {
 		fam := r.Family()
 		if kk, err := strconv.ParseUint(fam.NoKK, 10, 64); err == nil && len(fam.NoKK) == 16 {
-			kks = append(kks, seenKey{kk, ord, int32(fam.Line)})
+			if err := kks.add(seenKey{kk, ord, int32(fam.Line)}); err != nil {
+				return nil, nil, err
+			}
 		}
 		for _, m := range fam.Members {
 			if n, err := strconv.ParseUint(m.NIK, 10, 64); err == nil && len(m.NIK) == 16 {
-				niks = append(niks, seenKey{n, ord, int32(m.Line)})
+				if err := niks.add(seenKey{n, ord, int32(m.Line)}); err != nil {
+					return nil, nil, err
+				}
 			}
 		}
 	}
@@ -183,16 +180,19 @@ func scanKeys(path string, opt ImportOptions) ([]string, map[int][]household.Pro
 	extra := map[int][]household.Problem{}
 	add := func(ord int32, p household.Problem) { extra[int(ord)] = append(extra[int(ord)], p) }
 	// A KK number met again: both parts of the family are rejected.
-	repeats(kks, func(first, again seenKey) {
+	err = kks.repeats(func(first, again seenKey) {
 		add(first.ord, problemAt(int(first.line), 1, "no_kk", household.CodeNotContiguous,
 			fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama muncul lagi di baris %d; kedua bagian ditolak", again.line)))
 		add(again.ord, problemAt(int(again.line), 1, "no_kk", household.CodeNotContiguous,
 			fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama sudah muncul di baris %d; kedua bagian ditolak", first.line)))
 	})
-	kks = nil
+	if err != nil {
+		return nil, nil, err
+	}
+	kks.close()
 	// A NIK in two families: both are rejected. Twice inside one family is
 	// the reader's to report.
-	repeats(niks, func(first, again seenKey) {
+	err = niks.repeats(func(first, again seenKey) {
 		if first.ord == again.ord {
 			return
 		}
@@ -201,28 +201,13 @@ func scanKeys(path string, opt ImportOptions) ([]string, map[int][]household.Pro
 		add(again.ord, problemAt(int(again.line), 2, "nik", household.CodeDuplicateNIK,
 			fmt.Sprintf("NIK ini sudah tercantum pada keluarga lain di baris %d; kedua keluarga ditolak", first.line)))
 	})
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, ps := range extra {
 		slices.SortStableFunc(ps, func(a, b household.Problem) int { return cmp.Compare(a.Line, b.Line) })
 	}
 	return r.Header(), extra, nil
-}
-
-// repeats sorts keys and calls fn for each occurrence of a key after its
-// first (in file order), with that first one.
-func repeats(keys []seenKey, fn func(first, again seenKey)) {
-	slices.SortFunc(keys, func(a, b seenKey) int {
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.line, b.line)
-	})
-	for i := 0; i < len(keys); {
-		j := i + 1
-		for ; j < len(keys) && keys[j].key == keys[i].key; j++ {
-			fn(keys[i], keys[j])
-		}
-		i = j
-	}
 }
 
 func fileSHA256(path string) (string, error) {
