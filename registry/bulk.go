@@ -28,7 +28,7 @@ import (
 // and person wait too (DROP INDEX locks the tables), which costs nothing on
 // an empty registry.
 type bulkLoad struct {
-	indexes []string // how to build again each dropped index
+	indexes [][2]string // each dropped index: name, how to build it again
 	version int64    // the load's registry version
 	first   int64    // the first family id of the load
 	// On the reader's goroutine until the second pass ends:
@@ -72,7 +72,6 @@ func beginBulk(ctx context.Context, im *importer, tx *db.Tx) (*bulkLoad, error) 
 	if err != nil {
 		return nil, err
 	}
-	var names []string
 	b := &bulkLoad{}
 	for rows.Next() {
 		var name, def string
@@ -81,16 +80,15 @@ func beginBulk(ctx context.Context, im *importer, tx *db.Tx) (*bulkLoad, error) 
 			return nil, err
 		}
 		if !liveIndexes[name] {
-			names = append(names, name)
-			b.indexes = append(b.indexes, def)
+			b.indexes = append(b.indexes, [2]string{name, def})
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, name := range names {
-		if _, err := tx.Exec(ctx, `DROP INDEX `+name); err != nil {
+	for _, ix := range b.indexes {
+		if _, err := tx.Exec(ctx, `DROP INDEX `+ix[0]); err != nil {
 			return nil, fmt.Errorf("bulk load: %w", err)
 		}
 	}
@@ -149,6 +147,7 @@ func (b *bulkLoad) apply(ctx context.Context, im *importer, tx *db.Tx, chunk []*
 // rejected — taken out again if it was written — with its problems and
 // rows read from the file once more (only when there are such families).
 func (b *bulkLoad) settle(ctx context.Context, im *importer, tx *db.Tx) error {
+	im.log().DebugContext(ctx, "bulk load: rows written", "families", b.next-b.first, "persons", im.sum.PersonsAccepted)
 	extra, err := im.one.wait()
 	if err != nil || len(extra) == 0 {
 		return err
@@ -214,18 +213,22 @@ func (b *bulkLoad) finish(ctx context.Context, im *importer, tx *db.Tx) error {
 			return err
 		}
 	}
-	for _, def := range b.indexes {
-		if _, err := tx.Exec(ctx, def); err != nil {
-			return fmt.Errorf("bulk load: build index again: %w", err)
+	for _, ix := range b.indexes {
+		start := time.Now()
+		if _, err := tx.Exec(ctx, ix[1]); err != nil {
+			return fmt.Errorf("bulk load: build index %s again: %w", ix[0], err)
 		}
+		im.log().DebugContext(ctx, "bulk load: index built", "index", ix[0], "seconds", time.Since(start).Seconds())
 	}
 	if tx.Engine() == db.Postgres {
 		if _, err := tx.Exec(ctx, `ANALYZE family, person, family_change`); err != nil {
 			return err
 		}
 	}
+	start := time.Now()
 	n, err := findAllDuplicates(ctx, tx, time.Now().UTC())
 	im.sum.PossibleDuplicates += n
+	im.log().DebugContext(ctx, "bulk load: possible duplicates found", "pairs", n, "seconds", time.Since(start).Seconds())
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,6 +41,9 @@ type ImportOptions struct {
 	// Chunked applies chunk by chunk even into an empty registry, where
 	// Import otherwise makes one bulk load of the whole file (bulkLoad).
 	Chunked bool
+	// Log receives the timing of a bulk load's steps at debug level
+	// (default: slog.Default()).
+	Log *slog.Logger
 }
 
 // ImportSummary is what an import did; it is also the JSON the CLI prints.
@@ -297,6 +301,13 @@ func (im *importer) run(ctx context.Context, r *household.Reader) error {
 		return err
 	}
 	return im.pass(ctx, r, nil)
+}
+
+func (im *importer) log() *slog.Logger {
+	if im.opt.Log != nil {
+		return im.opt.Log
+	}
+	return slog.Default()
 }
 
 var errNotEmpty = fmt.Errorf("registry not empty")

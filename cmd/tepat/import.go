@@ -42,7 +42,7 @@ func (app *App) importCmd() *cobra.Command {
 			}
 			importGC()
 			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				opt := registry.ImportOptions{Strict: strict, Chunk: chunk, Chunked: chunked}
+				opt := registry.ImportOptions{Strict: strict, Chunk: chunk, Chunked: chunked, Log: app.logger}
 				if st, err := os.Stat(path); err == nil {
 					if bar := app.progress(st.Size()/128, "rows"); bar != nil {
 						opt.Progress = func(rows int64) { bar.Set64(rows) }

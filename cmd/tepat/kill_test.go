@@ -37,13 +37,7 @@ func TestImportSurvivesKill(t *testing.T) {
 	for _, e := range dbtest.Engines {
 		t.Run(string(e), func(t *testing.T) {
 			dsn := dbtest.DSN(t, e)
-			path := filepath.Join(t.TempDir(), "h.csv")
-			f, _ := os.Create(path)
-			st, err := synth.WriteHouseholds(f, synth.Options{Families: 30000, Seed: 11, Region: "35"})
-			f.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, st := killFile(t, 30000, 11)
 			child := exec.Command(os.Args[0], "import", "households", path, "--db", dsn, "--chunk", "200", "--chunked")
 			child.Env = append(os.Environ(), "TEPAT_TEST_MAIN=1")
 			if err := child.Start(); err != nil {
@@ -74,16 +68,7 @@ func TestImportSurvivesKill(t *testing.T) {
 			if fams == 0 || int64(fams) >= st.Families || fams%200 != 0 || partial != 0 {
 				t.Fatalf("after kill: %d families (want a positive multiple of 200 below %d), %d without head", fams, st.Families, partial)
 			}
-			var out bytes.Buffer
-			code := Main(context.Background(), []string{"import", "households", path, "--db", dsn}, nil, &out, &out)
-			var sum struct {
-				Accepted  int64 `json:"families_accepted"`
-				Unchanged int64 `json:"families_unchanged"`
-				Persons   int64 `json:"persons_accepted"`
-			}
-			if err := json.Unmarshal(out.Bytes(), &sum); err != nil || code != 0 {
-				t.Fatalf("rerun: %d %s", code, out.String())
-			}
+			sum := rerunImport(t, path, dsn)
 			if sum.Accepted != st.Families || sum.Unchanged != int64(fams) || sum.Persons != st.Persons {
 				t.Fatalf("rerun: %+v, %d families were in before", sum, fams)
 			}
@@ -107,13 +92,7 @@ func TestBulkImportSurvivesKill(t *testing.T) {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
 			dsn := dbtest.DSN(t, e)
-			path := filepath.Join(t.TempDir(), "h.csv")
-			f, _ := os.Create(path)
-			st, err := synth.WriteHouseholds(f, synth.Options{Families: 60000, Seed: 12, Region: "35"})
-			f.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, st := killFile(t, 60000, 12)
 			d, err := db.Open(ctx, dsn)
 			if err != nil {
 				t.Fatal(err)
@@ -159,16 +138,7 @@ func TestBulkImportSurvivesKill(t *testing.T) {
 				t.Fatalf("after kill: job running %d, %d families, %d persons, %d changes, %d indexes (want 1, 0, 0, 0, %d)",
 					running, fams, persons, changes, indexes(), before)
 			}
-			var out bytes.Buffer
-			code := Main(ctx, []string{"import", "households", path, "--db", dsn}, nil, &out, &out)
-			var sum struct {
-				Accepted  int64 `json:"families_accepted"`
-				Unchanged int64 `json:"families_unchanged"`
-				Persons   int64 `json:"persons_accepted"`
-			}
-			if err := json.Unmarshal(out.Bytes(), &sum); err != nil || code != 0 {
-				t.Fatalf("rerun: %d %s", code, out.String())
-			}
+			sum := rerunImport(t, path, dsn)
 			if sum.Accepted != st.Families || sum.Unchanged != 0 || sum.Persons != st.Persons {
 				t.Fatalf("rerun: %+v, want %d families, %d persons", sum, st.Families, st.Persons)
 			}
@@ -178,4 +148,40 @@ func TestBulkImportSurvivesKill(t *testing.T) {
 			}
 		})
 	}
+}
+
+// killFile writes a generated household file for a kill test.
+func killFile(t *testing.T, families int64, seed uint64) (string, synth.Stats) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "h.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := synth.WriteHouseholds(f, synth.Options{Families: families, Seed: seed, Region: "35"})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, st
+}
+
+type importSum struct {
+	Accepted  int64 `json:"families_accepted"`
+	Unchanged int64 `json:"families_unchanged"`
+	Persons   int64 `json:"persons_accepted"`
+}
+
+// rerunImport imports path again in this process and returns its summary.
+func rerunImport(t *testing.T, path, dsn string) importSum {
+	t.Helper()
+	var out bytes.Buffer
+	code := Main(context.Background(), []string{"import", "households", path, "--db", dsn}, nil, &out, &out)
+	var sum importSum
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil || code != 0 {
+		t.Fatalf("rerun: %d %s", code, out.String())
+	}
+	return sum
 }
