@@ -29,8 +29,8 @@ import (
 // an empty registry.
 type bulkLoad struct {
 	indexes [][2]string // each dropped index: name, how to build it again
-	version int64    // the load's registry version
-	first   int64    // the first family id of the load
+	version int64       // the load's registry version
+	first   int64       // the first family id of the load
 	// On the reader's goroutine until the second pass ends:
 	next int64   // the next family id
 	ids  []int32 // by family ordinal in the file: id − first + 1, or 0 if not written
