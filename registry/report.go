@@ -113,7 +113,7 @@ func WriteErrorReport(ctx context.Context, d *db.DB, id int64, format string, w 
 	if err := emit(cols); err != nil {
 		return err
 	}
-	rows, err := d.Query(ctx, `SELECT line, kode, pesan, row_csv FROM import_problem WHERE job_id = $1 ORDER BY seq`, id)
+	rows, err := d.Query(ctx, `SELECT line, kode, pesan, row_csv FROM import_problem WHERE job_id = $1 ORDER BY line, seq`, id)
 	if err != nil {
 		return err
 	}
