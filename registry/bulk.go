@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"tepat/db"
@@ -157,7 +158,24 @@ func (b *bulkLoad) settle(ctx context.Context, im *importer, tx *db.Tx) error {
 		return err
 	}
 	defer r.Close()
+	// In batches, so that a file with many such families is never held
+	// whole.
 	var written, rejected []*staged
+	flush := func() error {
+		if err := unwrite(ctx, tx, written); err != nil {
+			return err
+		}
+		for _, s := range written {
+			im.sum.FamiliesAccepted--
+			im.sum.PersonsAccepted -= int64(len(s.fam.Members))
+		}
+		if err := im.recordRejected(ctx, tx, written); err != nil {
+			return err
+		}
+		err := im.recordProblems(ctx, tx, rejected)
+		written, rejected = nil, nil
+		return err
+	}
 	for ord := 0; r.Next(); ord++ {
 		ps, ok := extra[ord]
 		if !ok {
@@ -170,26 +188,36 @@ func (b *bulkLoad) settle(ctx context.Context, im *importer, tx *db.Tx) error {
 		} else {
 			rejected = append(rejected, s) // its own problems are recorded
 		}
-	}
-	if err := r.Err(); err != nil {
-		return err
-	}
-	for _, q := range []string{`DELETE FROM person WHERE family_id = $1`, `DELETE FROM family_change WHERE family_id = $1`,
-		`DELETE FROM family WHERE id = $1`} {
-		for _, s := range written {
-			if _, err := tx.Exec(ctx, q, s.id); err != nil {
+		if len(written)+len(rejected) == 1000 {
+			if err := flush(); err != nil {
 				return err
 			}
 		}
 	}
-	for _, s := range written {
-		im.sum.FamiliesAccepted--
-		im.sum.PersonsAccepted -= int64(len(s.fam.Members))
-	}
-	if err := im.recordRejected(ctx, tx, written); err != nil {
+	if err := r.Err(); err != nil {
 		return err
 	}
-	return im.recordProblems(ctx, tx, rejected)
+	return flush()
+}
+
+// unwrite deletes the rows a bulk load wrote for fams.
+func unwrite(ctx context.Context, tx *db.Tx, fams []*staged) error {
+	for len(fams) > 0 {
+		n := min(len(fams), 500)
+		ids := make([]any, n)
+		marks := make([]string, n)
+		for i, s := range fams[:n] {
+			ids[i], marks[i] = s.id, fmt.Sprintf("$%d", i+1)
+		}
+		in := " IN (" + strings.Join(marks, ", ") + ")"
+		for _, q := range []string{`DELETE FROM person WHERE family_id`, `DELETE FROM family_change WHERE family_id`, `DELETE FROM family WHERE id`} {
+			if _, err := tx.Exec(ctx, q+in, ids...); err != nil {
+				return err
+			}
+		}
+		fams = fams[n:]
+	}
+	return nil
 }
 
 // finish builds the dropped indexes again — a unique one would refuse the
