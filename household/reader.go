@@ -37,9 +37,9 @@ type Options struct {
 	KeepCells bool
 	// KeysOnly reads only each row's KK number and NIK, for a pass that
 	// needs nothing else (an importer's first pass): no cell is checked
-	// and families carry no problems; a NIK is kept only if it is valid.
-	// Families are grouped, counted and capped as usual, and a file
-	// unusable as a whole is still an error.
+	// and the only problem a family carries is KELUARGA_TERLALU_BESAR; a
+	// NIK is kept only if it is valid. Families are grouped, counted and
+	// capped as usual, and a file unusable as a whole is still an error.
 	KeysOnly bool
 }
 

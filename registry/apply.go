@@ -191,8 +191,7 @@ func stageFamilies(ctx context.Context, tx *db.Tx, fams []*staged) error {
 		}
 	}
 	var stage [][]any
-	for _, s := range fams {
-		s.prepare()
+	for _, s := range fams { // prepared by the reader
 		for _, r := range s.memberRows() {
 			stage = append(stage, []any{r.nik, s.kk, r.dupkey, 1})
 		}

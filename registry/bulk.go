@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,8 +34,22 @@ type bulkLoad struct {
 	version int64       // the load's registry version
 	first   int64       // the first family id of the load
 	// On the reader's goroutine until the second pass ends:
-	next int64   // the next family id
-	ids  []int32 // by family ordinal in the file: id − first + 1, or 0 if not written
+	next    int64   // the next family id
+	seen    int     // family ordinals staged or passed over so far
+	skipped []int32 // the ordinals below seen not written (rejected while reading), ascending
+}
+
+// written returns the id of the family of ordinal ord, if the load wrote
+// it: ids follow the written families in file order.
+func (b *bulkLoad) written(ord int) (int64, bool) {
+	if ord >= b.seen {
+		return 0, false
+	}
+	before, skipped := slices.BinarySearch(b.skipped, int32(ord))
+	if skipped {
+		return 0, false
+	}
+	return b.first + int64(ord-before), true
 }
 
 // liveIndexes are kept during a bulk load: their keys arrive in order (new
@@ -89,7 +104,7 @@ func beginBulk(ctx context.Context, im *importer, tx *db.Tx) (*bulkLoad, error) 
 		return nil, err
 	}
 	for _, ix := range b.indexes {
-		if _, err := tx.Exec(ctx, `DROP INDEX `+ix[0]); err != nil {
+		if _, err := tx.Exec(ctx, `DROP INDEX "`+ix[0]+`"`); err != nil {
 			return nil, fmt.Errorf("bulk load: %w", err)
 		}
 	}
@@ -104,10 +119,10 @@ func beginBulk(ctx context.Context, im *importer, tx *db.Tx) (*bulkLoad, error) 
 // stage gives an accepted family of the file's ordinal ord its id and rows;
 // it runs on the reader's goroutine.
 func (b *bulkLoad) stage(ord int, s *staged) {
-	for len(b.ids) < ord {
-		b.ids = append(b.ids, 0)
+	for o := b.seen; o < ord; o++ {
+		b.skipped = append(b.skipped, int32(o))
 	}
-	b.ids = append(b.ids, int32(b.next-b.first+1))
+	b.seen = ord + 1
 	s.id = b.next
 	b.next++
 	id, village, version := any(s.id), any(s.village), any(b.version) // boxed once for all rows
@@ -182,8 +197,8 @@ func (b *bulkLoad) settle(ctx context.Context, im *importer, tx *db.Tx) error {
 			continue
 		}
 		s := &staged{fam: r.Family(), problems: ps}
-		if ord < len(b.ids) && b.ids[ord] != 0 {
-			s.id = b.first + int64(b.ids[ord]) - 1
+		if id, ok := b.written(ord); ok {
+			s.id = id
 			written = append(written, s)
 		} else {
 			rejected = append(rejected, s) // its own problems are recorded
@@ -237,7 +252,9 @@ func (b *bulkLoad) finish(ctx context.Context, im *importer, tx *db.Tx) error {
 		}
 	}
 	if tx.Engine() == db.Postgres {
-		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+		// Raise, never lower, the memory for sorting index keys.
+		if _, err := tx.Exec(ctx, `SELECT set_config('maintenance_work_mem', '256MB', true)
+			WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < 256 * 1024 * 1024`); err != nil {
 			return err
 		}
 	}

@@ -73,7 +73,11 @@ type ImportSummary struct {
 //
 // Errors that make the file unusable as a whole (unreadable, missing
 // column, wrong encoding) are returned before anything is applied, with
-// the household package's problem codes.
+// the household package's problem codes: a bad header before the job is
+// created, a break further in with the job recorded as failed.
+//
+// Into an empty registry, for a national user, the file is one bulk load
+// (bulkLoad) instead of chunks.
 func Import(ctx context.Context, d *db.DB, path string, opt ImportOptions) (ImportSummary, error) {
 	a := tepat.ActorFrom(ctx)
 	if err := auth.Require(a, auth.PermRegistryWrite); err != nil {
@@ -93,7 +97,7 @@ func Import(ctx context.Context, d *db.DB, path string, opt ImportOptions) (Impo
 		return ImportSummary{}, err
 	}
 	defer r.Close()
-	one := startPassOne(path, opt)
+	one := startPassOne(ctx, path, opt)
 	im := &importer{d: d, actor: a, opt: opt, path: path, one: one}
 	if im.sum.JobID, err = im.startJob(ctx, opt, r.Header()); err != nil {
 		one.wait()
@@ -115,11 +119,11 @@ type passOne struct {
 	err   error
 }
 
-func startPassOne(path string, opt ImportOptions) *passOne {
+func startPassOne(ctx context.Context, path string, opt ImportOptions) *passOne {
 	p := &passOne{done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		p.sha, _, p.extra, p.err = scanFile(path, opt)
+		p.sha, p.extra, p.err = scanFile(ctx, path, opt)
 	}()
 	return p
 }
@@ -136,50 +140,55 @@ func (p *passOne) wait() (map[int][]household.Problem, error) {
 //
 // Memory is 16 bytes per person and per family up to keySet's limit, and
 // bounded beyond it (the keys spill to temporary files).
-func scanFile(path string, opt ImportOptions) (string, []string, map[int][]household.Problem, error) {
+func scanFile(ctx context.Context, path string, opt ImportOptions) (string, map[int][]household.Problem, error) {
 	type hashed struct {
 		sum string
 		err error
 	}
 	hash := make(chan hashed, 1)
 	go func() {
-		sum, err := fileSHA256(path)
+		sum, err := fileSHA256(ctx, path)
 		hash <- hashed{sum, err}
 	}()
-	header, extra, err := scanKeys(path, opt)
+	extra, err := scanKeys(ctx, path, opt)
 	h := <-hash
-	if err != nil {
-		return "", nil, nil, err
+	if err == nil {
+		err = h.err
 	}
-	return h.sum, header, extra, h.err
+	return h.sum, extra, err
 }
 
-func scanKeys(path string, opt ImportOptions) ([]string, map[int][]household.Problem, error) {
+func scanKeys(ctx context.Context, path string, opt ImportOptions) (map[int][]household.Problem, error) {
 	r, err := household.Open(path, household.Options{Now: opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeysOnly: true})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer r.Close()
 	var niks, kks keySet
 	defer niks.close()
 	defer kks.close()
 	for ord := int32(0); r.Next(); ord++ {
+		if ord%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		fam := r.Family()
 		if kk, err := strconv.ParseUint(fam.NoKK, 10, 64); err == nil && len(fam.NoKK) == 16 {
 			if err := kks.add(seenKey{kk, ord, int32(fam.Line)}); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
 		for _, m := range fam.Members {
 			if n, err := strconv.ParseUint(m.NIK, 10, 64); err == nil && len(m.NIK) == 16 {
 				if err := niks.add(seenKey{n, ord, int32(m.Line)}); err != nil {
-					return nil, nil, err
+					return nil, err
 				}
 			}
 		}
 	}
 	if err := r.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	extra := map[int][]household.Problem{}
 	add := func(ord int32, p household.Problem) { extra[int(ord)] = append(extra[int(ord)], p) }
@@ -191,7 +200,7 @@ func scanKeys(path string, opt ImportOptions) ([]string, map[int][]household.Pro
 			fmt.Sprintf("baris keluarga ini terpisah: nomor KK yang sama sudah muncul di baris %d; kedua bagian ditolak", first.line)))
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	kks.close()
 	// A NIK in two families: both are rejected. Twice inside one family is
@@ -206,25 +215,38 @@ func scanKeys(path string, opt ImportOptions) ([]string, map[int][]household.Pro
 			fmt.Sprintf("NIK ini sudah tercantum pada keluarga lain di baris %d; kedua keluarga ditolak", first.line)))
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for _, ps := range extra {
 		slices.SortStableFunc(ps, func(a, b household.Problem) int { return cmp.Compare(a.Line, b.Line) })
 	}
-	return r.Header(), extra, nil
+	return extra, nil
 }
 
-func fileSHA256(path string) (string, error) {
+func fileSHA256(ctx context.Context, path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ctxReader stops reading once its context is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func problemAt(line, col int, field, code, msg string) household.Problem {
@@ -251,11 +273,15 @@ type importer struct {
 // settles the first pass's findings at its end (bulkLoad.settle); chunks
 // need them from the start.
 func (im *importer) run(ctx context.Context, r *household.Reader) error {
-	if im.opt.Strict || !im.opt.Chunked {
+	// A bulk load only for national users: a scoped user's rows outside
+	// their region are rejected while reading, which must see the first
+	// pass's findings first to report what a chunked import reports.
+	bulk := !im.opt.Chunked && im.actor.National()
+	if im.opt.Strict || bulk {
 		// One transaction for the whole file: a strict import, rolled back
 		// if anything is rejected, or a bulk load into an empty registry.
 		err := im.d.InTx(ctx, func(tx *db.Tx) error {
-			if !im.opt.Chunked {
+			if bulk {
 				var err error
 				if im.bulk, err = beginBulk(ctx, im, tx); err != nil {
 					return err

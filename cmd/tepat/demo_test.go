@@ -118,7 +118,9 @@ func TestDemoSessionLogsNoPersonalData(t *testing.T) {
 
 func waitHealthy(t *testing.T, base string) {
 	t.Helper()
-	for i := 0; i < 600; i++ {
+	// The demo loads before the server answers: two minutes covers a
+	// loaded machine running the race detector.
+	for i := 0; i < 2400; i++ {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
