@@ -13,6 +13,7 @@ import (
 	"tepat"
 	"tepat/db"
 	"tepat/db/dbtest"
+	"tepat/household"
 	"tepat/registry"
 	"tepat/synth"
 )
@@ -195,4 +196,43 @@ func dumpRegistry(t *testing.T, d *db.DB) string {
 		}
 	}
 	return b.String()
+}
+
+// TestScopedFirstImportReportsLikeChunks: a dinsos user's first import
+// into an empty registry, with a family outside their region that shares a
+// NIK with one inside it, reports that family by the shared NIK only — the
+// first pass's finding, known before the scope is checked — as a chunked
+// import does (a bulk load would also have rejected it for its region).
+func TestScopedFirstImportReportsLikeChunks(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		var gen bytes.Buffer
+		if _, err := synth.WriteHouseholds(&gen, synth.Options{Families: 20, Seed: 11, Region: "32.01"}); err != nil {
+			t.Fatal(err)
+		}
+		var outside bytes.Buffer
+		if _, err := synth.WriteHouseholds(&outside, synth.Options{Families: 1, Seed: 12, Region: "32.02"}); err != nil {
+			t.Fatal(err)
+		}
+		first := strings.Split(strings.SplitN(gen.String(), "\n", 3)[1], ",")
+		other := append([]string(nil), first...) // the first head's NIK, in a family of 32.02
+		other[0], other[5], other[6] = "3202019999990001", "KEPALA", strings.Split(strings.SplitN(outside.String(), "\n", 3)[1], ",")[6]
+		path := filepath.Join(t.TempDir(), "lingkup.csv")
+		if err := os.WriteFile(path, []byte(gen.String()+strings.Join(other, ",")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dinsos := tepat.WithActor(context.Background(), &tepat.Actor{Username: "dinsos", Role: tepat.RoleDinsos, Regions: []string{"32.01"}})
+		sum, err := registry.Import(dinsos, d, path, registry.ImportOptions{Now: synth.DefaultReference})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var report bytes.Buffer
+		if err := registry.WriteErrorReport(dinsos, d, sum.JobID, "csv", &report); err != nil {
+			t.Fatal(err)
+		}
+		if sum.FamiliesRejected != 2 || !strings.Contains(report.String(), household.CodeDuplicateNIK) ||
+			strings.Contains(report.String(), registry.CodeOutOfScope) {
+			t.Fatalf("summary %+v, report:\n%s", sum, report.String())
+		}
+	})
 }
