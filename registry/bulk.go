@@ -164,6 +164,7 @@ func (b *bulkLoad) apply(ctx context.Context, im *importer, tx *db.Tx, chunk []*
 // rows read from the file once more (only when there are such families).
 func (b *bulkLoad) settle(ctx context.Context, im *importer, tx *db.Tx) error {
 	im.log().DebugContext(ctx, "bulk load: rows written", "families", b.next-b.first, "persons", im.sum.PersonsAccepted)
+	im.step("memeriksa NIK dan KK ganda dalam file")
 	extra, err := im.one.wait()
 	if err != nil || len(extra) == 0 {
 		return err
@@ -258,6 +259,7 @@ func (b *bulkLoad) finish(ctx context.Context, im *importer, tx *db.Tx) error {
 			return err
 		}
 	}
+	im.step("membangun indeks")
 	for _, ix := range b.indexes {
 		start := time.Now()
 		if _, err := tx.Exec(ctx, ix[1]); err != nil {
@@ -270,6 +272,7 @@ func (b *bulkLoad) finish(ctx context.Context, im *importer, tx *db.Tx) error {
 			return err
 		}
 	}
+	im.step("mencari kemungkinan data ganda")
 	start := time.Now()
 	n, err := findAllDuplicates(ctx, tx, time.Now().UTC())
 	im.sum.PossibleDuplicates += n

@@ -31,6 +31,9 @@ type ImportOptions struct {
 	Chunk int
 	// Progress, if set, is called after each chunk with the rows read so far.
 	Progress func(rows int64)
+	// Step, if set, is told (in Bahasa Indonesia) what a bulk load does once
+	// every row is read: the steps that no row count measures.
+	Step func(what string)
 	// Now is the reference date for birth dates in the future (default: now).
 	Now time.Time
 	// JobID, if not 0, is an import_job row already created (QUEUED) by the
@@ -327,6 +330,12 @@ func (im *importer) run(ctx context.Context, r *household.Reader) error {
 		return err
 	}
 	return im.pass(ctx, r, nil)
+}
+
+func (im *importer) step(what string) {
+	if im.opt.Step != nil {
+		im.opt.Step(what)
+	}
 }
 
 func (im *importer) log() *slog.Logger {

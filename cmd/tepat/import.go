@@ -46,6 +46,10 @@ func (app *App) importCmd() *cobra.Command {
 				if st, err := os.Stat(path); err == nil {
 					if bar := app.progress(st.Size()/128, "rows"); bar != nil {
 						opt.Progress = func(rows int64) { bar.Set64(rows) }
+						opt.Step = func(what string) { // the rows are all read
+							bar.Finish()
+							fmt.Fprintln(app.Stderr, what+"…")
+						}
 						defer bar.Finish()
 					}
 				}
