@@ -117,9 +117,7 @@ func (im *importer) applyChunk(ctx context.Context, tx *db.Tx, chunk []*staged) 
 	if im.bulk != nil {
 		return im.bulk.apply(ctx, im, tx, chunk)
 	}
-	// Take the registry's writer lock before reading what is there, so that
-	// no other writer changes it between the checks and the write.
-	if _, err := tx.Exec(ctx, `UPDATE registry_head SET version = version WHERE id = 1`); err != nil {
+	if err := lockRegistry(ctx, tx); err != nil {
 		return err
 	}
 	if err := stageFamilies(ctx, tx, chunk); err != nil {
@@ -165,7 +163,7 @@ func (im *importer) applyChunk(ctx context.Context, tx *db.Tx, chunk []*staged) 
 		}
 	}
 	if !w.empty() {
-		v, err := newVersion(ctx, tx, fmt.Sprintf("import:%d", im.sum.JobID), "impor "+clipName(im.opt.FileName))
+		v, err := im.newVersion(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -461,19 +459,27 @@ func appendVersion(rows [][]any, v int64) [][]any {
 // date in the same district under a different NIK (or twice in one family).
 // Pairs already queued are not queued again. Returns how many are new.
 func findDuplicates(ctx context.Context, tx *db.Tx, now time.Time) (int64, error) {
-	res, err := tx.Exec(ctx, `INSERT INTO duplicate (kind, nik_a, nik_b, family_a, family_b, village, found_at, status)
-		SELECT DISTINCT
-			CASE WHEN pa.family_id = pb.family_id THEN 'DALAM_KELUARGA' ELSE 'NAMA_TANGGAL_SAMA' END,
-			pa.nik, pb.nik, pa.family_id, pb.family_id, fa.village, `+db.TimeParam(tx.Engine(), 1)+`, 'TERBUKA'
-		FROM stage_person s
+	return queueDuplicates(ctx, tx, now, `stage_person s
 		JOIN person p0 ON p0.nik = s.nik AND p0.ver_to IS NULL
 		JOIN person px ON px.dupkey = p0.dupkey AND px.ver_to IS NULL AND px.nik <> p0.nik
 			AND px.tanggal_lahir = p0.tanggal_lahir AND px.nama_norm = p0.nama_norm
 		JOIN person pa ON pa.nik = CASE WHEN p0.nik < px.nik THEN p0.nik ELSE px.nik END AND pa.ver_to IS NULL
-		JOIN person pb ON pb.nik = CASE WHEN p0.nik < px.nik THEN px.nik ELSE p0.nik END AND pb.ver_to IS NULL
+		JOIN person pb ON pb.nik = CASE WHEN p0.nik < px.nik THEN px.nik ELSE p0.nik END AND pb.ver_to IS NULL`, "s.ok = 1")
+}
+
+// queueDuplicates queues the pairs of current persons pa (the lower NIK)
+// and pb that the joins pairs and the condition where name, when their
+// families are in one district; pairs already queued are not queued again.
+// Returns how many are new.
+func queueDuplicates(ctx context.Context, tx *db.Tx, now time.Time, pairs, where string) (int64, error) {
+	res, err := tx.Exec(ctx, `INSERT INTO duplicate (kind, nik_a, nik_b, family_a, family_b, village, found_at, status)
+		SELECT DISTINCT
+			CASE WHEN pa.family_id = pb.family_id THEN 'DALAM_KELUARGA' ELSE 'NAMA_TANGGAL_SAMA' END,
+			pa.nik, pb.nik, pa.family_id, pb.family_id, fa.village, `+db.TimeParam(tx.Engine(), 1)+`, 'TERBUKA'
+		FROM `+pairs+`
 		JOIN family fa ON fa.id = pa.family_id AND fa.ver_to IS NULL
 		JOIN family fb ON fb.id = pb.family_id AND fb.ver_to IS NULL
-		WHERE s.ok = 1 AND fa.village / 10000 = fb.village / 10000
+		WHERE `+where+` AND fa.village / 10000 = fb.village / 10000
 		ON CONFLICT (nik_a, nik_b) DO NOTHING`, now.Truncate(time.Microsecond))
 	if err != nil {
 		return 0, fmt.Errorf("duplicates: %w", err)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"tepat/db"
-	"tepat/household"
 )
 
 // bulkLoad is a first load into an empty registry: the whole file in one
@@ -26,9 +25,9 @@ import (
 //
 // The transaction makes it all or nothing: a crash or kill leaves the
 // registry empty and its indexes as they were, and running the import again
-// does it all. Other writers wait for it; on PostgreSQL readers of family
-// and person wait too (DROP INDEX locks the tables), which costs nothing on
-// an empty registry.
+// does it all. Other writers wait for it (on SQLite every writer, up to the
+// busy timeout); on PostgreSQL readers of family and person wait too (DROP
+// INDEX locks the tables), which costs nothing on an empty registry.
 type bulkLoad struct {
 	indexes [][2]string // each dropped index: name, how to build it again
 	version int64       // the load's registry version
@@ -68,7 +67,7 @@ type bulkRows struct {
 // and family_change (but liveIndexes) and returns the load with its
 // version; nil if the registry is not empty.
 func beginBulk(ctx context.Context, im *importer, tx *db.Tx) (*bulkLoad, error) {
-	if _, err := tx.Exec(ctx, `UPDATE registry_head SET version = version WHERE id = 1`); err != nil {
+	if err := lockRegistry(ctx, tx); err != nil {
 		return nil, err
 	}
 	var used bool
@@ -112,7 +111,7 @@ func beginBulk(ctx context.Context, im *importer, tx *db.Tx) (*bulkLoad, error) 
 		return nil, err
 	}
 	b.next = b.first
-	b.version, err = newVersion(ctx, tx, fmt.Sprintf("import:%d", im.sum.JobID), "impor "+clipName(im.opt.FileName))
+	b.version, err = im.newVersion(ctx, tx)
 	return b, err
 }
 
@@ -169,7 +168,7 @@ func (b *bulkLoad) settle(ctx context.Context, im *importer, tx *db.Tx) error {
 	if err != nil || len(extra) == 0 {
 		return err
 	}
-	r, err := household.Open(im.path, household.Options{Now: im.opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeepCells: true})
+	r, err := openRows(im.path, im.opt)
 	if err != nil {
 		return err
 	}
@@ -285,19 +284,8 @@ func (b *bulkLoad) finish(ctx context.Context, im *importer, tx *db.Tx) error {
 // more than once are read in index order (no lookups for the keys held
 // once, nearly all of them), and only their persons are joined.
 func findAllDuplicates(ctx context.Context, tx *db.Tx, now time.Time) (int64, error) {
-	res, err := tx.Exec(ctx, `INSERT INTO duplicate (kind, nik_a, nik_b, family_a, family_b, village, found_at, status)
-		SELECT CASE WHEN pa.family_id = pb.family_id THEN 'DALAM_KELUARGA' ELSE 'NAMA_TANGGAL_SAMA' END,
-			pa.nik, pb.nik, pa.family_id, pb.family_id, fa.village, `+db.TimeParam(tx.Engine(), 1)+`, 'TERBUKA'
-		FROM (SELECT dupkey FROM person WHERE ver_to IS NULL GROUP BY dupkey HAVING COUNT(*) > 1) k
+	return queueDuplicates(ctx, tx, now, `(SELECT dupkey FROM person WHERE ver_to IS NULL GROUP BY dupkey HAVING COUNT(*) > 1) k
 		JOIN person pa ON pa.dupkey = k.dupkey AND pa.ver_to IS NULL
 		JOIN person pb ON pb.dupkey = k.dupkey AND pb.ver_to IS NULL AND pb.nik > pa.nik
-			AND pb.tanggal_lahir = pa.tanggal_lahir AND pb.nama_norm = pa.nama_norm
-		JOIN family fa ON fa.id = pa.family_id AND fa.ver_to IS NULL
-		JOIN family fb ON fb.id = pb.family_id AND fb.ver_to IS NULL
-		WHERE fa.village / 10000 = fb.village / 10000
-		ON CONFLICT (nik_a, nik_b) DO NOTHING`, now.Truncate(time.Microsecond))
-	if err != nil {
-		return 0, fmt.Errorf("duplicates: %w", err)
-	}
-	return res.RowsAffected()
+			AND pb.tanggal_lahir = pa.tanggal_lahir AND pb.nama_norm = pa.nama_norm`, "TRUE")
 }

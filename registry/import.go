@@ -95,7 +95,7 @@ func Import(ctx context.Context, d *db.DB, path string, opt ImportOptions) (Impo
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	r, err := household.Open(path, household.Options{Now: opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeepCells: true})
+	r, err := openRows(path, opt)
 	if err != nil {
 		return ImportSummary{}, err
 	}
@@ -111,6 +111,18 @@ func Import(ctx context.Context, d *db.DB, path string, opt ImportOptions) (Impo
 		err = ferr
 	}
 	return im.sum, err
+}
+
+// openRows opens the file for the second pass (and a bulk load's reading
+// of the families the first pass names): every check but the file-wide
+// ones the first pass makes, with each row's original cells.
+func openRows(path string, opt ImportOptions) (*household.Reader, error) {
+	return household.Open(path, household.Options{Now: opt.Now, DisableNIKCheck: true, DisableOrderCheck: true, KeepCells: true})
+}
+
+// newVersion starts the registry version an import's changes are written as.
+func (im *importer) newVersion(ctx context.Context, tx *db.Tx) (int64, error) {
+	return newVersion(ctx, tx, fmt.Sprintf("import:%d", im.sum.JobID), "impor "+clipName(im.opt.FileName))
 }
 
 // passOne is the first pass over the file (scanFile), run on its own
@@ -177,13 +189,13 @@ func scanKeys(ctx context.Context, path string, opt ImportOptions) (map[int][]ho
 			}
 		}
 		fam := r.Family()
-		if kk, err := strconv.ParseUint(fam.NoKK, 10, 64); err == nil && len(fam.NoKK) == 16 {
+		if kk, ok := key16(fam.NoKK); ok {
 			if err := kks.add(seenKey{kk, ord, int32(fam.Line)}); err != nil {
 				return nil, err
 			}
 		}
 		for _, m := range fam.Members {
-			if n, err := strconv.ParseUint(m.NIK, 10, 64); err == nil && len(m.NIK) == 16 {
+			if n, ok := key16(m.NIK); ok {
 				if err := niks.add(seenKey{n, ord, int32(m.Line)}); err != nil {
 					return nil, err
 				}
@@ -224,6 +236,12 @@ func scanKeys(ctx context.Context, path string, opt ImportOptions) (map[int][]ho
 		slices.SortStableFunc(ps, func(a, b household.Problem) int { return cmp.Compare(a.Line, b.Line) })
 	}
 	return extra, nil
+}
+
+// key16 reads a 16-digit KK number or NIK as a key.
+func key16(s string) (uint64, bool) {
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil && len(s) == 16
 }
 
 func fileSHA256(ctx context.Context, path string) (string, error) {

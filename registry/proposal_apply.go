@@ -24,9 +24,8 @@ type appliedProposal struct {
 // the caller's transaction rolls back, so nothing is half-done.
 func applyProposal(ctx context.Context, tx *db.Tx, p *Proposal) (appliedProposal, error) {
 	// Serialise with every other registry writer before reading the state
-	// the change is checked against (PostgreSQL: row lock until commit;
-	// SQLite: the transaction already holds the write lock).
-	if _, err := tx.Exec(ctx, `UPDATE registry_head SET version = version WHERE id = 1`); err != nil {
+	// the change is checked against.
+	if err := lockRegistry(ctx, tx); err != nil {
 		return appliedProposal{}, err
 	}
 	note := fmt.Sprintf("usulan %d (%s): %s", p.ID, p.Kind, p.Reason)

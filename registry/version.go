@@ -26,6 +26,15 @@ func newVersion(ctx context.Context, tx *db.Tx, source, note string) (int64, err
 	return v, err
 }
 
+// lockRegistry takes the registry's writer lock for the rest of tx, so that
+// no other writer changes the registry between what tx reads and what it
+// writes (PostgreSQL: a row lock until commit; SQLite: the transaction
+// already holds the database's write lock).
+func lockRegistry(ctx context.Context, tx *db.Tx) error {
+	_, err := tx.Exec(ctx, `UPDATE registry_head SET version = version WHERE id = 1`)
+	return err
+}
+
 // allocFamilyIDs reserves n family ids and returns the first.
 func allocFamilyIDs(ctx context.Context, tx *db.Tx, n int) (int64, error) {
 	var next int64
