@@ -71,19 +71,9 @@ func Check(ctx context.Context, d *db.DB) (Report, error) {
 			return err
 		}
 		list := func(dst *[]string, q string) error {
-			rows, err := tx.Query(ctx, q+` LIMIT 10`)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var s string
-				if err := rows.Scan(&s); err != nil {
-					return err
-				}
-				*dst = append(*dst, s)
-			}
-			return rows.Err()
+			found, err := collect(ctx, tx, scanString, q+` LIMIT 10`)
+			*dst = append(*dst, found...)
+			return err
 		}
 		if err := list(&r.Unbalanced, `SELECT 'txn ' || CAST(t.id AS TEXT) || ' (' || t.kind || ', selisih ' || CAST(COALESCE(s.sum, 0) AS TEXT) || ')'
 			FROM ledger_txn t LEFT JOIN (SELECT txn_id, SUM(amount) AS sum, COUNT(*) AS n FROM ledger_posting GROUP BY txn_id) s ON s.txn_id = t.id
@@ -146,13 +136,12 @@ func Expire(ctx context.Context, d *db.DB, prog string, months int, asOf time.Ti
 			return err
 		}
 		// Scratch rows: wallet, amount to expire.
-		const due = `FROM ledger_account w
-			WHERE w.kind = 'WALLET' AND w.program = $1 AND w.balance > 0
-			AND w.balance - COALESCE((SELECT SUM(p.amount) FROM ledger_posting p JOIN ledger_txn t ON t.id = p.txn_id
-				WHERE p.account_id = w.id AND t.kind = 'CREDIT' AND t.at >= $2), 0) > 0
-			AND NOT EXISTS (SELECT 1 FROM ledger_txn x WHERE x.kind = 'EXPIRE' AND x.ref = $3 || CAST(w.id AS TEXT))`
 		const amount = `w.balance - COALESCE((SELECT SUM(p.amount) FROM ledger_posting p JOIN ledger_txn t ON t.id = p.txn_id
 				WHERE p.account_id = w.id AND t.kind = 'CREDIT' AND t.at >= $2), 0)`
+		const due = `FROM ledger_account w
+			WHERE w.kind = 'WALLET' AND w.program = $1 AND w.balance > 0
+			AND ` + amount + ` > 0
+			AND NOT EXISTS (SELECT 1 FROM ledger_txn x WHERE x.kind = 'EXPIRE' AND x.ref = $3 || CAST(w.id AS TEXT))`
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(`+amount+`), 0) `+due, prog, cutoff, tag).Scan(&res.Wallets, &res.Amount); err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"tepat"
 	"tepat/audit"
@@ -89,7 +88,7 @@ func CreditCycle(ctx context.Context, d *db.DB, cycleID int64) (Credit, error) {
 		if err != nil {
 			return err
 		}
-		at := time.Now().UTC().Truncate(time.Microsecond)
+		at := now()
 		if _, err := tx.Exec(ctx, `INSERT INTO ledger_txn (id, kind, ref, amount, at, actor)
 			SELECT $2 + ROW_NUMBER() OVER (ORDER BY r.family_id) - 1, 'CREDIT', r.reference, r.amount, $3, $4 `+fresh,
 			cycleID, base, at, a.Username); err != nil {

@@ -88,21 +88,32 @@ func RequestManifest(ctx context.Context, d *db.DB, key ed25519.PrivateKey, body
 	if err != nil {
 		return nil, ManifestInfo{}, err
 	}
-	var pub []byte
-	err = d.QueryRow(ctx, `SELECT public_key FROM terminal WHERE id = $1`, req.Terminal).Scan(&pub)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ManifestInfo{}, terminal.Refuse(tepat.EUNAUTHORIZED, terminal.ReasonUnknownTerm, "terminal %s tidak dikenal", req.Terminal)
-	} else if err != nil {
+	if err := verifyTerminal(ctx, d, req.Terminal, terminal.ManifestRequestPrefix, body, sig, req.Time, skew); err != nil {
 		return nil, ManifestInfo{}, err
-	}
-	if err := terminal.Verify(ed25519.PublicKey(pub), terminal.ManifestRequestPrefix, body, sig); err != nil {
-		return nil, ManifestInfo{}, err
-	}
-	if d := time.Since(req.Time); d > skew || d < -skew {
-		return nil, ManifestInfo{}, terminal.Refuse(tepat.EINVALID, terminal.ReasonStaleTime, "waktu terminal berselisih %s dari waktu server", d.Round(time.Second))
 	}
 	who := &tepat.Actor{Username: "terminal:" + req.Terminal, Role: tepat.RoleSystem}
 	return createManifest(tepat.WithActor(ctx, who), d, key, ManifestSpec{Terminal: req.Terminal, Cycle: req.Cycle, Region: req.Region, ValidUntil: req.ValidUntil}, who)
+}
+
+// verifyTerminal checks a terminal's signed request of its own: the
+// terminal must be known (also a revoked one), sig its signature of body
+// under prefix, and at, the request's time, within skew of the server's
+// clock.
+func verifyTerminal(ctx context.Context, d *db.DB, id, prefix string, body []byte, sig string, at time.Time, skew time.Duration) error {
+	var pub []byte
+	err := d.QueryRow(ctx, `SELECT public_key FROM terminal WHERE id = $1`, id).Scan(&pub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return terminal.Refuse(tepat.EUNAUTHORIZED, terminal.ReasonUnknownTerm, "terminal %s tidak dikenal", id)
+	} else if err != nil {
+		return err
+	}
+	if err := terminal.Verify(ed25519.PublicKey(pub), prefix, body, sig); err != nil {
+		return err
+	}
+	if dt := time.Since(at); dt > skew || dt < -skew {
+		return terminal.Refuse(tepat.EINVALID, terminal.ReasonStaleTime, "waktu terminal berselisih %s dari waktu server", dt.Round(time.Second))
+	}
+	return nil
 }
 
 // createManifest: the cycle must be APPROVED or DISBURSING and pay money;
@@ -194,13 +205,11 @@ func createManifest(ctx context.Context, d *db.DB, key ed25519.PrivateKey, spec 
 			WHERE e.cycle_id = $1 AND e.reserve = 0 AND e.amount > 0 AND e.village BETWEEN $2 AND $3
 			AND NOT EXISTS (SELECT 1 FROM payout p WHERE p.cycle_id = e.cycle_id AND p.family_id = e.family_id)
 			AND NOT EXISTS (SELECT 1 FROM offline_paid o WHERE o.cycle_id = e.cycle_id AND o.family_id = e.family_id)`
+		args := []any{spec.Cycle, lo, hi}
 		if kind == terminal.ManifestWallet {
 			sel = `SELECT e.family_id, e.no_kk, w.balance AS amount FROM entitlement e
 				JOIN ledger_account w ON w.kind = 'WALLET' AND w.family_id = e.family_id AND w.program = $4 AND w.merchant_id = '' AND w.bank = ''
 				WHERE e.cycle_id = $1 AND e.reserve = 0 AND e.village BETWEEN $2 AND $3 AND w.balance > 0`
-		}
-		args := []any{spec.Cycle, lo, hi}
-		if kind == terminal.ManifestWallet {
 			args = append(args, prog.Code)
 		}
 		var taken int64
@@ -378,24 +387,15 @@ func releaseManifest(ctx context.Context, tx *db.Tx, info *ManifestInfo, status,
 // minute; `tepat terminal release --due` runs it by hand.
 func ReleaseDue(ctx context.Context, d *db.DB, at time.Time, grace time.Duration) (int, error) {
 	cut := at.UTC().Add(-grace)
-	rows, err := d.Query(ctx, `SELECT m.id, CASE WHEN t.status = 'DICABUT' AND t.revoked_at <= $1 THEN 'DILEPAS' ELSE 'KEDALUWARSA' END
+	type due struct{ id, status string }
+	list, err := collect(ctx, d, func(scan func(...any) error) (due, error) {
+		var x due
+		err := scan(&x.id, &x.status)
+		return x, err
+	}, `SELECT m.id, CASE WHEN t.status = 'DICABUT' AND t.revoked_at <= $1 THEN 'DILEPAS' ELSE 'KEDALUWARSA' END
 		FROM manifest m JOIN terminal t ON t.id = m.terminal_id
 		WHERE m.status = 'AKTIF' AND (m.valid_until <= $1 OR (t.status = 'DICABUT' AND t.revoked_at <= $1)) ORDER BY m.id`, cut)
 	if err != nil {
-		return 0, err
-	}
-	type due struct{ id, status string }
-	var list []due
-	for rows.Next() {
-		var x due
-		if err := rows.Scan(&x.id, &x.status); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		list = append(list, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	for _, x := range list {
@@ -477,18 +477,8 @@ func CloseByTerminal(ctx context.Context, d *db.DB, body []byte, sig string, ske
 	if err != nil {
 		return ManifestInfo{}, err
 	}
-	var pub []byte
-	err = d.QueryRow(ctx, `SELECT public_key FROM terminal WHERE id = $1`, req.Terminal).Scan(&pub)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ManifestInfo{}, terminal.Refuse(tepat.EUNAUTHORIZED, terminal.ReasonUnknownTerm, "terminal %s tidak dikenal", req.Terminal)
-	} else if err != nil {
+	if err := verifyTerminal(ctx, d, req.Terminal, terminal.ManifestClosePrefix, body, sig, req.Time, skew); err != nil {
 		return ManifestInfo{}, err
-	}
-	if err := terminal.Verify(ed25519.PublicKey(pub), terminal.ManifestClosePrefix, body, sig); err != nil {
-		return ManifestInfo{}, err
-	}
-	if dt := time.Since(req.Time); dt > skew || dt < -skew {
-		return ManifestInfo{}, terminal.Refuse(tepat.EINVALID, terminal.ReasonStaleTime, "waktu terminal berselisih %s dari waktu server", dt.Round(time.Second))
 	}
 	var info ManifestInfo
 	err = d.InTx(ctx, func(tx *db.Tx) error {

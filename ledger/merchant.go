@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +86,13 @@ func collect[T any](ctx context.Context, q db.Querier, scan func(func(...any) er
 	return out, rows.Err()
 }
 
+// scanString scans a row of one text column, for collect.
+func scanString(scan func(...any) error) (string, error) {
+	var s string
+	err := scan(&s)
+	return s, err
+}
+
 // nextIDs reserves n consecutive numbers of the named sequence and returns
 // the first. Callers serialise on the sequence's row until they commit.
 func nextIDs(ctx context.Context, q db.Querier, name string, n int64) (int64, error) {
@@ -115,7 +123,7 @@ func AddMerchant(ctx context.Context, d *db.DB, n NewMerchant) (Merchant, error)
 		return Merchant{}, tepat.Reasonf(tepat.EINVALID, "JENIS_TIDAK_VALID", "jenis %q tidak dikenal: EWARONG, RPK atau AGEN", clip(n.Type))
 	}
 	n.Bank = strings.ToUpper(strings.TrimSpace(n.Bank))
-	if !validBank(n.Bank) {
+	if !slices.Contains(Banks, n.Bank) {
 		return Merchant{}, tepat.Reasonf(tepat.EINVALID, "BANK_TIDAK_DIKENAL", "bank %q tidak dikenal: %s", clip(n.Bank), strings.Join(Banks, ", "))
 	}
 	r, err := region.Lookup(n.Village)
@@ -150,15 +158,6 @@ func AddMerchant(ctx context.Context, d *db.DB, n NewMerchant) (Merchant, error)
 		return Merchant{}, err
 	}
 	return m, nil
-}
-
-func validBank(b string) bool {
-	for _, x := range Banks {
-		if x == b {
-			return true
-		}
-	}
-	return false
 }
 
 // merchantScope returns the condition limiting merchants (table alias m)
@@ -207,15 +206,7 @@ func reaches(a *tepat.Actor, m Merchant) bool {
 	if a.Bank != "" && a.Bank != m.Bank {
 		return false
 	}
-	if a.Role == tepat.RoleEWarong {
-		for _, id := range a.Merchants {
-			if id == m.ID {
-				return true
-			}
-		}
-		return false
-	}
-	return true
+	return a.Role != tepat.RoleEWarong || slices.Contains(a.Merchants, m.ID)
 }
 
 const merchantCols = `m.id, m.name, m.type, m.village, m.bank, m.status, m.created_by, m.created_at, m.disabled_at,

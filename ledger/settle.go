@@ -104,20 +104,10 @@ func Settle(ctx context.Context, d *db.DB, day int, dir string, clock func() tim
 			return err
 		}
 		if n > 0 {
-			rows, err := tx.Query(ctx, `SELECT DISTINCT bank FROM settlement WHERE day = $1 AND txn_id IS NULL AND net > 0`, day)
+			banks, err := collect(ctx, tx, scanString, `SELECT DISTINCT bank FROM settlement WHERE day = $1 AND txn_id IS NULL AND net > 0`, day)
 			if err != nil {
 				return err
 			}
-			var banks []string
-			for rows.Next() {
-				var b string
-				if err := rows.Scan(&b); err != nil {
-					rows.Close()
-					return err
-				}
-				banks = append(banks, b)
-			}
-			rows.Close()
 			for _, b := range banks {
 				if _, err := ensureAccount(ctx, tx, "SETTLEMENT", "", b); err != nil {
 					return err

@@ -40,29 +40,19 @@ func Sales(ctx context.Context, d *db.DB, merchantID string, day, limit int) ([]
 		limit = 1000
 	}
 	cond, args := merchantScope(a, 4)
-	rows, err := d.Query(ctx, `SELECT p.id, p.kind, p.terminal_id, p.tx, p.merchant_id, p.card, p.program, p.items, p.total, p.at, p.day, p.void_of, p.voided
-		FROM purchase p JOIN merchant m ON m.id = p.merchant_id
-		WHERE (p.merchant_id = $1 OR $1 = '') AND (p.day = $2 OR $2 = 0) AND `+cond+` ORDER BY p.id DESC LIMIT $3`,
-		append([]any{merchantID, day, limit}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Sale{}
-	for rows.Next() {
+	return collect(ctx, d, func(scan func(...any) error) (Sale, error) {
 		var s Sale
 		var items string
-		if err := rows.Scan(&s.ID, &s.Kind, &s.Terminal, &s.Tx, &s.Merchant, &s.Card, &s.Program, &items, &s.Total, &s.At, &s.Day, &s.VoidOf, &s.Voided); err != nil {
-			return nil, err
+		if err := scan(&s.ID, &s.Kind, &s.Terminal, &s.Tx, &s.Merchant, &s.Card, &s.Program, &items, &s.Total, &s.At, &s.Day, &s.VoidOf, &s.Voided); err != nil {
+			return s, err
 		}
 		s.Card = terminal.MaskCard(s.Card)
 		s.At = s.At.UTC()
-		if err := json.Unmarshal([]byte(items), &s.Items); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		return s, json.Unmarshal([]byte(items), &s.Items)
+	}, `SELECT p.id, p.kind, p.terminal_id, p.tx, p.merchant_id, p.card, p.program, p.items, p.total, p.at, p.day, p.void_of, p.voided
+		FROM purchase p JOIN merchant m ON m.id = p.merchant_id
+		WHERE (p.merchant_id = $1 OR $1 = '') AND (p.day = $2 OR $2 = 0) AND `+cond+` ORDER BY p.id DESC LIMIT $3`,
+		append([]any{merchantID, day, limit}, args...)...)
 }
 
 // DaySales is a day's sales of the merchants in a scope.
@@ -88,7 +78,13 @@ func SalesByDay(ctx context.Context, d *db.DB, merchantID string, days int) ([]D
 		days = 31
 	}
 	cond, args := merchantScope(a, 3)
-	rows, err := d.Query(ctx, `SELECT p.day,
+	return collect(ctx, d, func(scan func(...any) error) (DaySales, error) {
+		var s DaySales
+		var settled int
+		err := scan(&s.Day, &s.Purchases, &s.Amount, &s.Voids, &s.VoidAmount, &s.Flags, &settled)
+		s.Settled = settled == 1
+		return s, err
+	}, `SELECT p.day,
 			SUM(CASE WHEN p.kind = 'PURCHASE' THEN 1 ELSE 0 END), SUM(CASE WHEN p.kind = 'PURCHASE' THEN p.total ELSE 0 END),
 			SUM(CASE WHEN p.kind = 'VOID' THEN 1 ELSE 0 END), SUM(CASE WHEN p.kind = 'VOID' THEN p.total ELSE 0 END),
 			(SELECT COUNT(*) FROM price_flag f JOIN merchant m ON m.id = f.merchant_id WHERE f.day = p.day AND (f.merchant_id = $1 OR $1 = '') AND `+cond+`),
@@ -96,21 +92,6 @@ func SalesByDay(ctx context.Context, d *db.DB, merchantID string, days int) ([]D
 		FROM purchase p JOIN merchant m ON m.id = p.merchant_id
 		WHERE (p.merchant_id = $1 OR $1 = '') AND `+cond+` GROUP BY p.day ORDER BY p.day DESC LIMIT $2`,
 		append([]any{merchantID, days}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []DaySales{}
-	for rows.Next() {
-		var s DaySales
-		var settled int
-		if err := rows.Scan(&s.Day, &s.Purchases, &s.Amount, &s.Voids, &s.VoidAmount, &s.Flags, &settled); err != nil {
-			return nil, err
-		}
-		s.Settled = settled == 1
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // Wallet is a family's food wallet for one program.

@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"tepat"
@@ -28,20 +29,10 @@ import (
 // sink writes into a directory through a temporary file and a rename.
 type Sink func(name string, fill func(w io.Writer) error) error
 
-// validBank reports whether bank is one of the Himbara banks (auth.Banks).
-func validBank(bank string) bool {
-	for _, b := range auth.Banks {
-		if b == bank {
-			return true
-		}
-	}
-	return false
-}
-
 // checkBank refuses an unknown bank (BANK_TIDAK_DIKENAL) and a bank user
 // acting for another bank than their own (TIDAK_BERWENANG).
 func checkBank(a *tepat.Actor, bank string) error {
-	if !validBank(bank) {
+	if !slices.Contains(auth.Banks, bank) {
 		return tepat.Reasonf(tepat.EINVALID, "BANK_TIDAK_DIKENAL", "bank %q tidak dikenal: %s", clip(bank), strings.Join(auth.Banks, ", "))
 	}
 	if a.Role == tepat.RoleBank && a.Bank != bank {

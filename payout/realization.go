@@ -150,7 +150,7 @@ func Realize(ctx context.Context, d *db.DB, req RealizationRequest, sink Realiza
 		if err != nil {
 			return Realization{}, err
 		}
-		if !reaches(a, reg.Code) {
+		if !registry.Overlaps(a, reg.Code) {
 			return Realization{}, tepat.Reasonf(tepat.ENOTFOUND, "KODE_WILAYAH_TIDAK_DIKENAL", "kode wilayah %q tidak dikenal", clip(req.Region))
 		}
 		if reg.Level > lv.level {
@@ -253,19 +253,6 @@ func Realize(ctx context.Context, d *db.DB, req RealizationRequest, sink Realiza
 		return Realization{}, err
 	}
 	return rep, aerr
-}
-
-// reaches reports whether a region and the actor's scope share a village.
-func reaches(a *tepat.Actor, code string) bool {
-	if a.National() {
-		return true
-	}
-	for _, s := range a.Regions {
-		if region.Within(code, s) || region.Within(s, code) {
-			return true
-		}
-	}
-	return false
 }
 
 // sumQuota adds a row's quota to the total's: the total has a quota only

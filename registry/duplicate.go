@@ -117,7 +117,7 @@ func ListDuplicates(ctx context.Context, d *db.DB, f DuplicateFilter) ([]Duplica
 		return nil, tepat.Reasonf(tepat.EINVALID, "STATUS_TIDAK_VALID",
 			"status %q tidak dikenal: TERBUKA, KEDUANYA_SAH, A_TIDAK_SAH, B_TIDAK_SAH atau SEMUA", clipName(f.Status))
 	}
-	if f.Region != "" && !overlaps(a, f.Region) {
+	if f.Region != "" && !Overlaps(a, f.Region) {
 		return nil, tepat.Reasonf(tepat.ENOTFOUND, "KODE_WILAYAH_TIDAK_DIKENAL", "kode wilayah %q tidak dikenal", clipName(f.Region))
 	}
 	args := []any{f.After, f.Limit}

@@ -63,7 +63,7 @@ func ListProposals(ctx context.Context, d *db.DB, f ProposalFilter) ([]Proposal,
 	default:
 		return nil, tepat.Reasonf(tepat.EINVALID, "JENIS_USULAN_TIDAK_DIKENAL", "jenis usulan %q tidak dikenal", f.Kind)
 	}
-	if f.Region != "" && !overlaps(a, f.Region) {
+	if f.Region != "" && !Overlaps(a, f.Region) {
 		return nil, tepat.Reasonf(tepat.ENOTFOUND, "KODE_WILAYAH_TIDAK_DIKENAL", "kode wilayah %q tidak dikenal", f.Region)
 	}
 	scope, args, err := scopeFilter(a, "p.village", f.Region, 6)

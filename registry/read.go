@@ -103,7 +103,7 @@ func ListFamilies(ctx context.Context, d *db.DB, q Query) ([]Family, error) {
 	if q.Limit > 500 {
 		q.Limit = 500
 	}
-	if q.Region != "" && !overlaps(a, q.Region) {
+	if q.Region != "" && !Overlaps(a, q.Region) {
 		// Outside the scope answers as if the region did not exist.
 		return nil, tepat.Reasonf(tepat.ENOTFOUND, "KODE_WILAYAH_TIDAK_DIKENAL", "kode wilayah %q tidak dikenal", q.Region)
 	}

@@ -44,9 +44,9 @@ func scopeFilter(a *tepat.Actor, col, code string, next int) (string, []any, err
 	return where, args, nil
 }
 
-// overlaps reports whether the region with the given code and the actor's
+// Overlaps reports whether the region with the given code and the actor's
 // scope share any village: either lies within the other.
-func overlaps(a *tepat.Actor, code string) bool {
+func Overlaps(a *tepat.Actor, code string) bool {
 	if a.National() {
 		return true
 	}

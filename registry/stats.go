@@ -43,7 +43,7 @@ func RegionStats(ctx context.Context, d *db.DB, code string) (Stats, error) {
 		if err != nil {
 			return st, err
 		}
-		if !overlaps(a, r.Code) {
+		if !Overlaps(a, r.Code) {
 			return st, tepat.Reasonf(tepat.ENOTFOUND, "KODE_WILAYAH_TIDAK_DIKENAL", "kode wilayah %q tidak dikenal", code)
 		}
 		st.Region = r.Code

@@ -169,11 +169,31 @@ const (
 	kkC = "3201010101260003"
 )
 
-// checkChain reads the log from disk and checks every line as a server
-// would: body decodes, signature verifies, seq and prev chain.
-func checkChain(t *testing.T, dir string, pub ed25519.PublicKey) []terminal.Entry {
+// payThrice loads a cash manifest giving kkA Rp600,000, pays Rp100,000
+// from it three times and returns the log file's path and its lines.
+func (k *offlineKit) payThrice(t *testing.T) (path string, lines [][]byte) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "log.jsonl"))
+	o := k.load(t, k.manifest("MNF-1", terminal.ManifestCash, map[string]int64{kkA: 600000}))
+	for range 3 {
+		if _, err := o.Pay(kkA, 100000, nil, vecTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path = filepath.Join(k.dir, "log.jsonl")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, bytes.SplitAfter(b, []byte("\n"))
+}
+
+// checkChain reads the kit's log from disk and checks every line as a
+// server would: body decodes, signature verifies with the terminal's key,
+// seq and prev chain.
+func (k *offlineKit) checkChain(t *testing.T) []terminal.Entry {
+	t.Helper()
+	pub := seedKey(t, vecSeed).Public().(ed25519.PublicKey)
+	f, err := os.Open(filepath.Join(k.dir, "log.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +242,7 @@ func TestOfflinePayChainsSignedEntries(t *testing.T) {
 			t.Fatalf("entry %+v", e)
 		}
 	}
-	got := checkChain(t, k.dir, seedKey(t, vecSeed).Public().(ed25519.PublicKey))
+	got := k.checkChain(t)
 	if !reflect.DeepEqual(got, o.Entries()) || len(got) != 3 {
 		t.Fatalf("log on disk %+v\nin memory %+v", got, o.Entries())
 	}
@@ -319,7 +339,7 @@ func TestOfflineStateSurvivesReopen(t *testing.T) {
 	if err != nil || e.Seq != 4 {
 		t.Fatalf("%+v %v", e, err)
 	}
-	checkChain(t, k.dir, seedKey(t, vecSeed).Public().(ed25519.PublicKey))
+	k.checkChain(t)
 }
 
 func TestOfflineSecondManifestContinuesChain(t *testing.T) {
@@ -337,7 +357,7 @@ func TestOfflineSecondManifestContinuesChain(t *testing.T) {
 	if err != nil || e.Seq != 2 || e.Manifest != "MNF-2" {
 		t.Fatalf("%+v %v", e, err)
 	}
-	if got := checkChain(t, k.dir, seedKey(t, vecSeed).Public().(ed25519.PublicKey)); len(got) != 2 {
+	if got := k.checkChain(t); len(got) != 2 {
 		t.Fatalf("%d entries", len(got))
 	}
 }
@@ -355,21 +375,13 @@ func TestOfflineTornLastLineIsDropped(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			k := newKit(t)
-			o := k.load(t, k.manifest("MNF-1", terminal.ManifestCash, map[string]int64{kkA: 600000}))
-			for range 3 {
-				if _, err := o.Pay(kkA, 100000, nil, vecTime); err != nil {
-					t.Fatal(err)
-				}
-			}
-			path := filepath.Join(k.dir, "log.jsonl")
-			b, _ := os.ReadFile(path)
-			lines := bytes.SplitAfter(b, []byte("\n"))
+			path, lines := k.payThrice(t)
 			// The third payment's write was torn by a crash.
 			torn := append(bytes.Join(lines[:2], nil), tc.tail(lines[2])...)
 			if err := os.WriteFile(path, torn, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			o = k.open(t)
+			o := k.open(t)
 			if n := len(o.Entries()); n != 2 {
 				t.Fatalf("%d entries after recovery", n)
 			}
@@ -380,7 +392,7 @@ func TestOfflineTornLastLineIsDropped(t *testing.T) {
 			if err != nil || e.Seq != 3 {
 				t.Fatalf("%+v %v", e, err)
 			}
-			if got := checkChain(t, k.dir, seedKey(t, vecSeed).Public().(ed25519.PublicKey)); len(got) != 3 || got[2].Amount != 50000 {
+			if got := k.checkChain(t); len(got) != 3 || got[2].Amount != 50000 {
 				t.Fatalf("chain after recovery: %+v", got)
 			}
 		})
@@ -388,17 +400,11 @@ func TestOfflineTornLastLineIsDropped(t *testing.T) {
 	t.Run("RefusesDamageBeforeTheEnd", func(t *testing.T) {
 		t.Parallel()
 		k := newKit(t)
-		o := k.load(t, k.manifest("MNF-1", terminal.ManifestCash, map[string]int64{kkA: 600000}))
-		for range 3 {
-			if _, err := o.Pay(kkA, 100000, nil, vecTime); err != nil {
-				t.Fatal(err)
-			}
-		}
-		path := filepath.Join(k.dir, "log.jsonl")
-		b, _ := os.ReadFile(path)
-		lines := bytes.SplitAfter(b, []byte("\n"))
+		path, lines := k.payThrice(t)
 		damaged := append(append(append([]byte(nil), lines[0]...), lines[2]...), lines[1]...) // out of order
-		os.WriteFile(path, damaged, 0o600)
+		if err := os.WriteFile(path, damaged, 0o600); err != nil {
+			t.Fatal(err)
+		}
 		_, err := terminal.OpenOffline(k.dir)
 		wantReason(t, err, terminal.ReasonBrokenLog)
 	})
