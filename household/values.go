@@ -1,10 +1,10 @@
 package household
 
 import (
-	"tepat"
-
 	"strings"
 	"time"
+
+	"tepat"
 )
 
 // epoch is day 0 of spreadsheet date serial numbers.

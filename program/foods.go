@@ -3,6 +3,7 @@ package program
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -36,28 +37,14 @@ var FoodCategories = map[string][]string{
 var NeverFoods = []string{"rokok", "alkohol"}
 
 // KnownUnit reports whether unit is a unit category is sold in.
-func KnownUnit(category, unit string) bool {
-	for _, u := range FoodCategories[category] {
-		if u == unit {
-			return true
-		}
-	}
-	return false
-}
+func KnownUnit(category, unit string) bool { return slices.Contains(FoodCategories[category], unit) }
 
 // IsWallet reports whether the program is credited to a food wallet
 // spent at e-Warong terminals: it names the foods its wallet may buy.
 func (p Program) IsWallet() bool { return len(p.Foods) > 0 }
 
 // Permits reports whether the program's wallet may buy category.
-func (p Program) Permits(category string) bool {
-	for _, f := range p.Foods {
-		if f == category {
-			return true
-		}
-	}
-	return false
-}
+func (p Program) Permits(category string) bool { return slices.Contains(p.Foods, category) }
 
 // normalizeFoods checks a program's foods: known categories, never
 // cigarettes or alcohol, only for flat benefits; sorted, without repeats.
@@ -73,10 +60,8 @@ func (p *Program) normalizeFoods() error {
 	var out []string
 	for _, f := range p.Foods {
 		f = strings.TrimSpace(f)
-		for _, n := range NeverFoods {
-			if f == n {
-				return fmt.Errorf("foods: %s tidak pernah boleh dibeli dengan bantuan pangan", f)
-			}
+		if slices.Contains(NeverFoods, f) {
+			return fmt.Errorf("foods: %s tidak pernah boleh dibeli dengan bantuan pangan", f)
 		}
 		if _, ok := FoodCategories[f]; !ok {
 			return fmt.Errorf("foods: kategori %q tidak dikenal (yang dikenal: %s)", f, strings.Join(foodNames(), ", "))
@@ -94,7 +79,7 @@ func (p *Program) normalizeFoods() error {
 func foodNames() []string {
 	var out []string
 	for f := range FoodCategories {
-		if f != "rokok" && f != "alkohol" {
+		if !slices.Contains(NeverFoods, f) {
 			out = append(out, f)
 		}
 	}
