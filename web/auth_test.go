@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -63,6 +64,20 @@ func (b *browser) do(method, path string, form url.Values, hdr ...string) (*http
 		}
 	}
 	return resp, sb.String()
+}
+
+// post sends body with a content type as the browser's session.
+func (b *browser) post(path, contentType, body string) (*http.Response, string) {
+	b.t.Helper()
+	req, _ := http.NewRequest("POST", b.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp, string(raw)
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

@@ -43,10 +43,7 @@ var untranslatedOffline = regexp.MustCompile(`[> "](offline|ewarong|nav)\.[a-z_]
 // checkOfflinePage holds /offline to the rules of all pages.
 func checkOfflinePage(t *testing.T, what, body string) {
 	t.Helper()
-	checkPage(t, what, body)
-	if m := untranslatedOffline.FindString(body); m != "" {
-		t.Errorf("%s shows an untranslated key %s", what, m)
-	}
+	checkPage(t, what, body, untranslatedOffline)
 }
 
 // alertOf is a page's refusal, for a test's message.

@@ -64,6 +64,15 @@ func (p *page) Num(n int64) string {
 	return tepat.Thousands(n, '.')
 }
 
+// cut returns the first n of xs and how many it leaves out, for a page
+// that lists at most n and says how many more there are.
+func cut[T any](xs []T, n int) ([]T, int64) {
+	if len(xs) <= n {
+		return xs, 0
+	}
+	return xs[:n], int64(len(xs) - n)
+}
+
 // pager is implemented by every page data type through the embedded page.
 type pager interface{ base() *page }
 

@@ -103,9 +103,8 @@ func (s *Server) postQuota(w http.ResponseWriter, r *http.Request) {
 		return err
 	}()
 	if err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		s.showQuotas(w, r, st, &quotasPage{Form: f, Error: msg})
@@ -200,9 +199,8 @@ func (s *Server) postBudget(w http.ResponseWriter, r *http.Request) {
 		return err
 	}()
 	if err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		s.showBudgets(w, r, st, &budgetsPage{Form: f, Error: msg})

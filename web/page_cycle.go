@@ -93,9 +93,8 @@ func (s *Server) postCycle(w http.ResponseWriter, r *http.Request) {
 		return program.CreateCycle(r.Context(), s.DB, n)
 	}()
 	if err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		s.showCycles(w, r, st, &cyclesPage{Form: f, Error: msg})

@@ -74,11 +74,7 @@ func (s *Server) showMerchants(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	p.Total = int64(len(ms))
-	if len(ms) > maxMerchantsHTML {
-		p.More = int64(len(ms) - maxMerchantsHTML)
-		ms = ms[:maxMerchantsHTML]
-	}
-	p.Merchants = ms
+	p.Merchants, p.More = cut(ms, maxMerchantsHTML)
 	p.CanAdd = auth.Can(a, auth.PermMerchantManage)
 	p.Types, p.Banks = merchantTypes, ledger.Banks
 	if p.Form.Type == "" {
@@ -381,9 +377,8 @@ func (s *Server) postSettle(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	if err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		status, p.Error = st, msg
@@ -405,9 +400,8 @@ func (s *Server) postPrices(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		status, p.Error = st, msg

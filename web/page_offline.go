@@ -109,10 +109,7 @@ func (s *Server) showOffline(w http.ResponseWriter, r *http.Request, status int,
 		s.writeError(w, r, err)
 		return
 	}
-	if len(chains) > maxChainsHTML {
-		p.MoreChains = int64(len(chains) - maxChainsHTML)
-		chains = chains[:maxChainsHTML]
-	}
+	chains, p.MoreChains = cut(chains, maxChainsHTML)
 	// The merchants' villages, for their time zones: one look-up per
 	// merchant shown.
 	villages := map[string]string{}
@@ -131,10 +128,7 @@ func (s *Server) showOffline(w http.ResponseWriter, r *http.Request, status int,
 		s.writeError(w, r, err)
 		return
 	}
-	if len(ms) > maxManifestsHTML {
-		p.MoreManifests = int64(len(ms) - maxManifestsHTML)
-		ms = ms[:maxManifestsHTML]
-	}
+	ms, p.MoreManifests = cut(ms, maxManifestsHTML)
 	for _, m := range ms {
 		row := manifestRow{ManifestInfo: m, Percent: "0%"}
 		if m.Amount > 0 {
@@ -148,11 +142,7 @@ func (s *Server) showOffline(w http.ResponseWriter, r *http.Request, status int,
 		s.writeError(w, r, err)
 		return
 	}
-	if len(cs) > maxConflictsHTML {
-		p.MoreConflicts = int64(len(cs) - maxConflictsHTML)
-		cs = cs[:maxConflictsHTML]
-	}
-	p.Conflicts = cs
+	p.Conflicts, p.MoreConflicts = cut(cs, maxConflictsHTML)
 	p.CanManage = auth.Can(a, auth.PermTerminalManage)
 	p.Decisions = decisions
 	if p.Form.ValidUntil == "" {
@@ -216,11 +206,8 @@ func (f manifestForm) spec() (ledger.ManifestSpec, error) {
 	}
 	spec.Cycle = cycle
 	if f.ValidUntil != "" {
-		zone := region.WIB
-		if f.Region != "" {
-			zone = region.TimeZone(f.Region)
-		}
-		day, err := time.ParseInLocation("2006-01-02", f.ValidUntil, zone.Location())
+		// TimeZone answers WIB for no region (or an unknown one).
+		day, err := time.ParseInLocation("2006-01-02", f.ValidUntil, region.TimeZone(f.Region).Location())
 		if err != nil {
 			return spec, tepat.Reasonf(tepat.EINVALID, "TANGGAL_TIDAK_VALID", "tanggal %q tidak valid: tulis TTTT-BB-HH", tepat.Clip(f.ValidUntil, 40))
 		}

@@ -147,9 +147,8 @@ func (s *Server) postBankRoute(w http.ResponseWriter, r *http.Request) {
 	f := routeRequest{Program: strings.TrimSpace(r.PostFormValue("program")), Region: strings.TrimSpace(r.PostFormValue("region")),
 		Bank: strings.TrimSpace(r.PostFormValue("bank"))}
 	if _, err := payout.SetRoute(r.Context(), s.DB, f.Program, f.Region, f.Bank); err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		s.showPayouts(w, r, st, &payoutsPage{Form: f, Error: msg})
@@ -195,9 +194,8 @@ func (s *Server) postLoadReport(w http.ResponseWriter, r *http.Request) {
 // page, or another refusal the user can act on; the rest take the error
 // page.
 func (s *Server) showBankFileError(w http.ResponseWriter, r *http.Request, err error) {
-	st, msg, ok := formError(err)
+	st, msg, ok := s.formRefusal(w, r, err)
 	if !ok {
-		s.writeError(w, r, err)
 		return
 	}
 	s.showPayouts(w, r, st, &payoutsPage{Error: msg, Refused: refused(err)})
@@ -213,9 +211,8 @@ func (s *Server) postExportPayouts(w http.ResponseWriter, r *http.Request) {
 	s.extendDeadline(w, r)
 	m, err := payout.Export(r.Context(), s.DB, id, discard)
 	if err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		s.showPayouts(w, r, st, &payoutsPage{Error: msg})
@@ -283,9 +280,8 @@ func (s *Server) showReconcile(w http.ResponseWriter, r *http.Request, run bool,
 		res, credit, err := ledger.Reconcile(r.Context(), s.DB, id, nil)
 		p.Credit = credit
 		if err != nil {
-			st, msg, ok := formError(err)
+			st, msg, ok := s.formRefusal(w, r, err)
 			if !ok {
-				s.writeError(w, r, err)
 				return
 			}
 			status, p.Error = st, msg

@@ -53,9 +53,8 @@ func (s *Server) postReissue(w http.ResponseWriter, r *http.Request) {
 	s.extendDeadline(w, r)
 	out, err := payout.Reissue(r.Context(), s.DB, id, payout.ReissueOptions{}, discard)
 	if err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		s.showReconcile(w, r, false, st, &reissueResult{Error: msg})

@@ -5,16 +5,14 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"tepat"
 	"tepat/db"
 	"tepat/db/dbtest"
 	"tepat/payout"
@@ -27,13 +25,6 @@ import (
 // the BRI accounts file and the report.
 func payoutFixture(t *testing.T, d *db.DB, cycle int64) (m payout.Manifest, accounts, report string) {
 	t.Helper()
-	write := func(name, content string) string {
-		path := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
 	for _, rt := range [][2]string{{"32", "BRI"}, {"33", "BNI"}} {
 		if _, err := payout.SetRoute(sysCtx, d, "BANTU", rt[0], rt[1]); err != nil {
 			t.Fatal(err)
@@ -49,7 +40,7 @@ func payoutFixture(t *testing.T, d *db.DB, cycle int64) (m payout.Manifest, acco
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := payout.LoadAccounts(sysCtx, d, rt[1], write("rekening.csv", sb.String())); err != nil {
+		if _, err := payout.LoadAccounts(sysCtx, d, rt[1], writeTemp(t, "rekening.csv", sb.String())); err != nil {
 			t.Fatal(err)
 		}
 		if rt[1] == "BRI" {
@@ -72,7 +63,7 @@ func payoutFixture(t *testing.T, d *db.DB, cycle int64) (m payout.Manifest, acco
 	}
 	report = "reference,nomor_rekening,amount,status,reason,credited_at\n" +
 		fmt.Sprintf("%s,%s,%s,BERHASIL,,2019-11-05 10:00:00\n", recs[1][0], recs[1][1], recs[1][4])
-	if _, err := payout.LoadReport(sysCtx, d, "BRI", write("laporan.csv", report)); err != nil {
+	if _, err := payout.LoadReport(sysCtx, d, "BRI", writeTemp(t, "laporan.csv", report)); err != nil {
 		t.Fatal(err)
 	}
 	return m, accounts, report
@@ -83,23 +74,8 @@ func payoutFixture(t *testing.T, d *db.DB, cycle int64) (m payout.Manifest, acco
 // order, then the file.
 func (b *browser) uploadForm(path, name, content string, fields ...string) (*http.Response, string) {
 	b.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for i := 0; i+1 < len(fields); i += 2 {
-		mw.WriteField(fields[i], fields[i+1])
-	}
-	fw, _ := mw.CreateFormFile("file", name)
-	io.WriteString(fw, content)
-	mw.Close()
-	req, _ := http.NewRequest("POST", b.srv.URL+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
+	ctype, body := fileForm(name, content, fields...)
+	return b.post(path, ctype, body)
 }
 
 // untranslatedPayout matches a payout message key shown as itself.
@@ -108,10 +84,7 @@ var untranslatedPayout = regexp.MustCompile(`[> "](payout|nav|cycle|program|regi
 // checkPayoutPage holds a payout page to the rules of all pages.
 func checkPayoutPage(t *testing.T, what, body string) {
 	t.Helper()
-	checkPage(t, what, body)
-	if m := untranslatedPayout.FindString(body); m != "" {
-		t.Errorf("%s shows an untranslated key %s", what, m)
-	}
+	checkPage(t, what, body, untranslatedPayout)
 }
 
 func TestPayoutPages(t *testing.T) {
@@ -336,14 +309,4 @@ func TestPayoutPages(t *testing.T) {
 }
 
 // rupiah formats n as the pages do: Rp1.234.567.
-func rupiah(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b []byte
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b = append(b, '.')
-		}
-		b = append(b, s[i])
-	}
-	return "Rp" + string(b)
-}
+func rupiah(n int64) string { return "Rp" + tepat.Thousands(n, '.') }

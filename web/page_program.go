@@ -92,6 +92,16 @@ func formError(err error) (status int, msg string, ok bool) {
 	return 0, "", false
 }
 
+// formRefusal is formError for a handler: it returns the status and
+// message of a refusal the page shows, or answers any other error with
+// the error page and returns ok false, after which the handler is done.
+func (s *Server) formRefusal(w http.ResponseWriter, r *http.Request, err error) (status int, msg string, ok bool) {
+	if status, msg, ok = formError(err); !ok {
+		s.writeError(w, r, err)
+	}
+	return status, msg, ok
+}
+
 // maxCatalogEcho is how much of a refused catalog the page shows again.
 const maxCatalogEcho = 32 << 10
 
@@ -145,9 +155,8 @@ func (s *Server) showProgram(w http.ResponseWriter, r *http.Request, status int,
 			}
 		}
 		if err != nil {
-			st, msg, ok := formError(err)
+			st, msg, ok := s.formRefusal(w, r, err)
 			if !ok {
-				s.writeError(w, r, err)
 				return
 			}
 			status, p.PreviewError = st, msg
@@ -170,9 +179,8 @@ func (s *Server) postProgram(w http.ResponseWriter, r *http.Request) {
 	}
 	applied, err := s.applyCatalog(r, strings.NewReader(src))
 	if err != nil {
-		st, msg, ok := formError(err)
+		st, msg, ok := s.formRefusal(w, r, err)
 		if !ok {
-			s.writeError(w, r, err)
 			return
 		}
 		if len(src) > maxCatalogEcho {

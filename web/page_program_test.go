@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -27,22 +26,15 @@ func (b *browser) upload(path, csrf, field, name, content string) (*http.Respons
 	fw.Write([]byte(content))
 	mw.WriteField("catalog", "")
 	mw.Close()
-	req, _ := http.NewRequest("POST", b.srv.URL+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
+	return b.post(path, mw.FormDataContentType(), buf.String())
 }
 
 var cycleLocation = regexp.MustCompile(`^/siklus/(\d+)$`)
 
 // checkPage holds every program page to the rules of all pages: under
-// 100 KB, no inline script or style, no untranslated key.
-func checkPage(t *testing.T, path, body string) {
+// 100 KB, no inline script or style, no untranslated key (of untranslated
+// or of the other patterns given, for other pages' own keys).
+func checkPage(t *testing.T, path, body string, keys ...*regexp.Regexp) {
 	t.Helper()
 	if len(body) > 100<<10 {
 		t.Errorf("%s is %d bytes, over 100 KB", path, len(body))
@@ -50,8 +42,10 @@ func checkPage(t *testing.T, path, body string) {
 	if strings.Contains(body, "<script") || strings.Contains(body, "style=") {
 		t.Errorf("%s has inline script or style", path)
 	}
-	if m := untranslated.FindString(body); m != "" {
-		t.Errorf("%s shows an untranslated key %s", path, m)
+	for _, re := range append([]*regexp.Regexp{untranslated}, keys...) {
+		if m := re.FindString(body); m != "" {
+			t.Errorf("%s shows an untranslated key %s", path, m)
+		}
 	}
 }
 

@@ -212,7 +212,10 @@ func (s *Server) exceptionsXLSX(w http.ResponseWriter, r *http.Request) {
 	s.downloadExceptions(w, r, "xlsx")
 }
 
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+// formatTypes are the content types of the download formats: csv and
+// xlsx for exceptions, and pdf too for realization reports.
+var formatTypes = map[string]string{"csv": "text/csv; charset=utf-8",
+	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 
 // downloadExceptions streams the exceptions of a cycle's reconciliation in
 // the viewer's scope as format (csv or xlsx), as payout.Reconcile writes
@@ -224,12 +227,8 @@ func (s *Server) downloadExceptions(w http.ResponseWriter, r *http.Request, form
 		return
 	}
 	name := payout.ExceptionsName(id) + "." + format
-	ctype := "text/csv; charset=utf-8"
-	if format == "xlsx" {
-		ctype = xlsxType
-	}
 	s.extendDeadline(w, r)
-	dl := newDownload(w, name, ctype)
+	dl := newDownload(w, name, formatTypes[format])
 	_, err := payout.Reconcile(r.Context(), s.DB, id, func(n string, fill func(io.Writer) error) error {
 		if n != name {
 			return fill(io.Discard)

@@ -110,9 +110,6 @@ func (s *Server) apiReturns(w http.ResponseWriter, r *http.Request) {
 	cycleJSON(s, w, r, auth.PermStatsRead, payout.ReturnedFunds)
 }
 
-// realizationTypes are the content types of the realization formats.
-var realizationTypes = map[string]string{"csv": "text/csv; charset=utf-8", "xlsx": xlsxType, "pdf": "application/pdf"}
-
 // downloadRealization streams a cycle's realization report
 // (?level=province|regency|district|village, default province; &region=;
 // &format=csv|xlsx|pdf, default csv) as payout.Realize writes it: figures
@@ -139,7 +136,7 @@ func (s *Server) downloadRealization(w http.ResponseWriter, r *http.Request) {
 	// The name is made of checked values only: a level ParseLevel knows,
 	// and a format that has a content type (NewRealizationWriter refuses
 	// the others below, before anything is written).
-	dl := newDownload(w, fmt.Sprintf("%d-realisasi-%s.%s", id, levelName, format), realizationTypes[format])
+	dl := newDownload(w, fmt.Sprintf("%d-realisasi-%s.%s", id, levelName, format), formatTypes[format])
 	sink, err := payout.NewRealizationWriter(format, dl)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -38,10 +38,9 @@ func addPayoutUsers(t *testing.T, d *db.DB) (pw, tok map[string]string) {
 	return addUsers(t, d, slices.Concat(programUsers, payoutUsers)...)
 }
 
-// sendFile posts a multipart form — fields in order, then the file — with
-// a bearer token.
-func sendFile(t *testing.T, b *browser, path, token, name, content string, fields ...string) (*http.Response, string) {
-	t.Helper()
+// fileForm builds a multipart form — fields in order, then the file — and
+// returns its content type and body.
+func fileForm(name, content string, fields ...string) (ctype, body string) {
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for i := 0; i+1 < len(fields); i += 2 {
@@ -50,7 +49,15 @@ func sendFile(t *testing.T, b *browser, path, token, name, content string, field
 	fw, _ := mw.CreateFormFile("file", name)
 	io.WriteString(fw, content)
 	mw.Close()
-	return call(t, b, "POST", path, token, mw.FormDataContentType(), buf.String())
+	return mw.FormDataContentType(), buf.String()
+}
+
+// sendFile posts a multipart form — fields in order, then the file — with
+// a bearer token.
+func sendFile(t *testing.T, b *browser, path, token, name, content string, fields ...string) (*http.Response, string) {
+	t.Helper()
+	ctype, body := fileForm(name, content, fields...)
+	return call(t, b, "POST", path, token, ctype, body)
 }
 
 // fileProblem is a problem+json answer with the problems of a refused file.

@@ -242,6 +242,14 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					}
 					return v
 				}
+				// ask sends a route's request: through the API with the
+				// token, or as a page with the session.
+				ask := func(method, path string, api bool, ctype, body string, form url.Values) (*http.Response, string) {
+					if api {
+						return call(t, b, method, path, token, ctype, body)
+					}
+					return b.do(method, path, form)
+				}
 				for _, rt := range []struct {
 					method, path string
 					api          bool
@@ -328,15 +336,8 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					{method: "GET", path: "/siklus/" + cy + "/realisasi?level=province", want: 200, shows33: a.Bank == ""},
 				} {
 					what := rt.method + " " + rt.path
-					var status int
-					var body string
-					var resp *http.Response
-					if rt.api {
-						resp, body = call(t, b, rt.method, rt.path, token, rt.ctype, rt.body)
-					} else {
-						resp, body = b.do(rt.method, rt.path, rt.form)
-					}
-					status = resp.StatusCode
+					resp, body := ask(rt.method, rt.path, rt.api, rt.ctype, rt.body, rt.form)
+					status := resp.StatusCode
 					expect(what, status, rt.want)
 					if status != 200 {
 						continue
@@ -360,18 +361,28 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 				// nothing. These run before the e-Warong routes below, which
 				// disable M000002. The terminals' own routes take no session
 				// or token: every role gets the terminal's refusal.
-				offlineReads := auth.Can(a, auth.PermLedgerRead)
-				seesT3 := offlineReads && a.InRegion(f33.KodeWilayah) && (a.Bank == "" || a.Bank == "BNI") && r.role != tepat.RoleEWarong
-				t3 := func(p auth.Permission, ok int) int {
+				//
+				// Who sees M000002 sees its terminals T000002 and T000003: m2
+				// is the answer of a route about them, m2Write of one that
+				// also takes permission p.
+				readsLedger := auth.Can(a, auth.PermLedgerRead)
+				seesM2 := readsLedger && a.InRegion(f33.KodeWilayah) && (a.Bank == "" || a.Bank == "BNI") && r.role != tepat.RoleEWarong
+				m2 := func(ok int) int {
 					switch {
-					case !auth.Can(a, p):
+					case !readsLedger:
 						return http.StatusForbidden
-					case !seesT3:
+					case !seesM2:
 						return http.StatusNotFound
 					}
 					return ok
 				}
-				resolveWant := t3(auth.PermTerminalManage, http.StatusOK)
+				m2Write := func(p auth.Permission, ok int) int {
+					if !auth.Can(a, p) {
+						return http.StatusForbidden
+					}
+					return m2(ok)
+				}
+				resolveWant := m2Write(auth.PermTerminalManage, http.StatusOK)
 				if resolveWant == http.StatusOK && resolved33 {
 					resolveWant = http.StatusConflict
 				}
@@ -398,9 +409,9 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					{method: "GET", path: "/api/v1/manifests", api: true, want: gateOr(auth.PermLedgerRead, 200), names: manifest33},
 					{method: "GET", path: "/api/v1/manifests?terminal=T000003", api: true, want: gateOr(auth.PermLedgerRead, 200), names: manifest33},
 					{method: "POST", path: "/api/v1/manifests", api: true, ctype: "application/json", body: `{"x": 1}`, want: gateOr(auth.PermTerminalManage, 400)},
-					{method: "GET", path: "/api/v1/manifests/" + manifest33, api: true, want: t3(auth.PermTerminalManage, 200)},
+					{method: "GET", path: "/api/v1/manifests/" + manifest33, api: true, want: m2Write(auth.PermTerminalManage, 200)},
 					{method: "GET", path: "/api/v1/manifests/F999999", api: true, want: gateOr(auth.PermTerminalManage, 404)},
-					{method: "POST", path: "/api/v1/manifests", api: true, ctype: "application/json", body: newManifest, want: t3(auth.PermTerminalManage, 409)},
+					{method: "POST", path: "/api/v1/manifests", api: true, ctype: "application/json", body: newManifest, want: m2Write(auth.PermTerminalManage, 409)},
 					{method: "GET", path: "/api/v1/offline/conflicts", api: true, want: gateOr(auth.PermLedgerRead, 200), names: openT3},
 					{method: "GET", path: "/api/v1/offline/conflicts?all=1", api: true, want: gateOr(auth.PermLedgerRead, 200), names: "T000003"},
 					{method: "POST", path: "/api/v1/offline/conflicts/999999/resolve", api: true, ctype: "application/json",
@@ -411,23 +422,17 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					{method: "GET", path: "/offline", want: gateOr(auth.PermLedgerRead, 200), names: "T000003"},
 					{method: "GET", path: "/offline?semua=1", want: gateOr(auth.PermLedgerRead, 200), names: "T000003"},
 					{method: "GET", path: "/offline?terminal=T000003", want: gateOr(auth.PermLedgerRead, 200), names: manifest33},
-					{method: "POST", path: "/offline/manifes", form: csrfForm("terminal", "T000003", "cycle", cy, "region", "33.74"), want: t3(auth.PermTerminalManage, 409)},
+					{method: "POST", path: "/offline/manifes", form: csrfForm("terminal", "T000003", "cycle", cy, "region", "33.74"), want: m2Write(auth.PermTerminalManage, 409)},
 					{method: "POST", path: "/offline/manifes", form: csrfForm("terminal", "T000003", "cycle", "x"), want: gateOr(auth.PermTerminalManage, 400)},
-					{method: "POST", path: fmt.Sprintf("/offline/konflik/%d", conflict33), form: csrfForm("decision", "DITOLAK", "note", "x"), want: t3(auth.PermTerminalManage, 409)},
+					{method: "POST", path: fmt.Sprintf("/offline/konflik/%d", conflict33), form: csrfForm("decision", "DITOLAK", "note", "x"), want: m2Write(auth.PermTerminalManage, 409)},
 					{method: "POST", path: "/offline/konflik/999999", form: csrfForm("decision", "DITOLAK", "note", "x"), want: gateOr(auth.PermTerminalManage, 404)},
-					{method: "POST", path: "/api/v1/manifests/" + manifest33 + "/release", api: true, want: t3(auth.PermTerminalManage, 200)},
+					{method: "POST", path: "/api/v1/manifests/" + manifest33 + "/release", api: true, want: m2Write(auth.PermTerminalManage, 200)},
 					{method: "POST", path: "/api/v1/manifests/F999999/release", api: true, want: gateOr(auth.PermTerminalManage, 404)},
-					{method: "POST", path: "/offline/manifes/" + manifest33 + "/tutup", form: csrfForm(), want: t3(auth.PermTerminalManage, 303)},
+					{method: "POST", path: "/offline/manifes/" + manifest33 + "/tutup", form: csrfForm(), want: m2Write(auth.PermTerminalManage, 303)},
 					{method: "POST", path: "/offline/manifes/F999999/tutup", form: csrfForm(), want: gateOr(auth.PermTerminalManage, 404)},
 				} {
 					what := rt.method + " " + rt.path
-					var resp *http.Response
-					var body string
-					if rt.api {
-						resp, body = call(t, b, rt.method, rt.path, token, rt.ctype, rt.body)
-					} else {
-						resp, body = b.do(rt.method, rt.path, rt.form)
-					}
+					resp, body := ask(rt.method, rt.path, rt.api, rt.ctype, rt.body, rt.form)
 					expect(what, resp.StatusCode, rt.want)
 					if strings.HasSuffix(rt.path, fmt.Sprintf("/%d/resolve", conflict33)) && resp.StatusCode == http.StatusOK {
 						resolved33 = true
@@ -435,8 +440,8 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					if resp.StatusCode != 200 || rt.names == "" {
 						continue
 					}
-					if strings.Contains(body, rt.names) != seesT3 {
-						t.Errorf("%s: names %s: %v, in scope: %v", what, rt.names, !seesT3, seesT3)
+					if strings.Contains(body, rt.names) != seesM2 {
+						t.Errorf("%s: names %s: %v, in scope: %v", what, rt.names, !seesM2, seesM2)
 					}
 					if rt.path == "/offline" && strings.Contains(body, `action="/offline/manifes"`) != auth.Can(a, auth.PermTerminalManage) {
 						t.Errorf("%s: manifest form shown to %s: %v", what, r.role, !auth.Can(a, auth.PermTerminalManage))
@@ -450,23 +455,6 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 				// before its body is looked at. Disabling M000002 and
 				// revoking its terminal (pusat) changes nothing the later
 				// roles expect; twice changes nothing at all.
-				readsLedger := auth.Can(a, auth.PermLedgerRead)
-				seesM2 := readsLedger && a.InRegion(f33.KodeWilayah) && (a.Bank == "" || a.Bank == "BNI") && r.role != tepat.RoleEWarong
-				m2 := func(ok int) int {
-					switch {
-					case !readsLedger:
-						return http.StatusForbidden
-					case !seesM2:
-						return http.StatusNotFound
-					}
-					return ok
-				}
-				m2Write := func(p auth.Permission, ok int) int {
-					if !auth.Can(a, p) {
-						return http.StatusForbidden
-					}
-					return m2(ok)
-				}
 				nationalLedger := readsLedger && a.National() && a.Bank == "" && r.role != tepat.RoleEWarong
 				checkWant := http.StatusForbidden
 				if nationalLedger {
@@ -510,13 +498,7 @@ func TestScopeEveryRoleEveryEndpoint(t *testing.T) {
 					{method: "POST", path: "/buku-besar/harga", form: csrfForm(), want: gateOr(auth.PermLedgerManage, 400)},
 				} {
 					what := rt.method + " " + rt.path
-					var resp *http.Response
-					var body string
-					if rt.api {
-						resp, body = call(t, b, rt.method, rt.path, token, rt.ctype, rt.body)
-					} else {
-						resp, body = b.do(rt.method, rt.path, rt.form)
-					}
+					resp, body := ask(rt.method, rt.path, rt.api, rt.ctype, rt.body, rt.form)
 					expect(what, resp.StatusCode, rt.want)
 					if resp.StatusCode != 200 {
 						continue
