@@ -118,7 +118,7 @@ func demoReport(payoutFile string, partial bool) (string, error) {
 	}
 	defer out.Close()
 	w := csv.NewWriter(out)
-	w.Write([]string{"reference", "nomor_rekening", "amount", "status", "reason", "credited_at"})
+	w.Write(payout.ReportHeader)
 	at := time.Date(2019, 7, 20, 3, 0, 0, 0, time.UTC).Format(time.RFC3339)
 	lines := recs[1:]
 	if partial {

@@ -32,20 +32,8 @@ var terminalSubcommands []func(*App) *cobra.Command
 func (app *App) merchantCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "merchant", Short: "e-Warong merchants: add, list, disable"}
 	var n ledger.NewMerchant
-	add := &cobra.Command{
-		Use:   "add",
-		Short: "Add a merchant (role pusat, or dinsos in their region); prints it as JSON",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				m, err := ledger.AddMerchant(ctx, d, n)
-				if err != nil {
-					return err
-				}
-				return app.printJSON(m)
-			})
-		},
-	}
+	add := app.jsonCmd("add", "Add a merchant (role pusat, or dinsos in their region); prints it as JSON",
+		func(ctx context.Context, d *db.DB) (any, error) { return ledger.AddMerchant(ctx, d, n) })
 	add.Flags().StringVar(&n.Name, "name", "", "merchant name")
 	add.Flags().StringVar(&n.Type, "type", ledger.TypeEWarong, "EWARONG, RPK (Bulog outlet) or AGEN (bank agent)")
 	add.Flags().StringVar(&n.Village, "village", "", "village code, e.g. 32.01.01.1001")
@@ -58,20 +46,7 @@ func (app *App) merchantCmd() *cobra.Command {
 		return ledger.Merchants(ctx, d, reg)
 	})
 	list.Flags().StringVar(&reg, "region", "", "only merchants in this region")
-	disable := &cobra.Command{
-		Use:   "disable ID",
-		Short: "Disable a merchant: its terminals are refused from now on",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				m, err := ledger.DisableMerchant(ctx, d, args[0])
-				if err != nil {
-					return err
-				}
-				return app.printJSON(m)
-			})
-		},
-	}
+	disable := argJSONCmd(app, "disable ID", "Disable a merchant: its terminals are refused from now on", ledger.DisableMerchant)
 	cmd.AddCommand(add, list, disable)
 	return cmd
 }
@@ -133,20 +108,7 @@ func (app *App) terminalCmd() *cobra.Command {
 	register.Flags().StringVar(&keyOut, "key-out", "", "where to write the terminal's key file (default <terminal>.key)")
 	register.Flags().StringVar(&pubKey, "public-key", "", "register this Ed25519 public key (base64) instead of generating one")
 	register.MarkFlagRequired("merchant")
-	revoke := &cobra.Command{
-		Use:   "revoke ID",
-		Short: "Revoke a terminal: every request it signs from now on is refused",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
-				t, err := ledger.RevokeTerminal(ctx, d, args[0])
-				if err != nil {
-					return err
-				}
-				return app.printJSON(t)
-			})
-		},
-	}
+	revoke := argJSONCmd(app, "revoke ID", "Revoke a terminal: every request it signs from now on is refused", ledger.RevokeTerminal)
 	var of string
 	list := app.jsonCmd("list", "List the terminals in your scope as JSON", func(ctx context.Context, d *db.DB) (any, error) {
 		return ledger.Terminals(ctx, d, of)

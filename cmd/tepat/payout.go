@@ -110,14 +110,7 @@ func (app *App) payoutCmd() *cobra.Command {
 			"with every file's rows, amount and SHA-256, is written last.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := positive(cycle); err != nil {
-				return err
-			}
-			sink, err := dirSink(out)
-			if err != nil {
-				return err
-			}
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+			return app.withCycleSink(cmd, cycle, out, func(ctx context.Context, d *db.DB, sink payout.Sink) error {
 				m, err := payout.Export(ctx, d, cycle, sink)
 				if err != nil {
 					return err
@@ -204,6 +197,19 @@ func positive(id int64) error {
 		return tepat.Reasonf(tepat.EINVALID, "ID_TIDAK_VALID", "id siklus %d tidak valid: bilangan bulat positif", id)
 	}
 	return nil
+}
+
+// withCycleSink refuses a cycle id that is not positive, makes dir if
+// needed and runs fn as the actor (withActor) with a sink writing into dir.
+func (app *App) withCycleSink(cmd *cobra.Command, cycle int64, dir string, fn func(ctx context.Context, d *db.DB, sink payout.Sink) error) error {
+	if err := positive(cycle); err != nil {
+		return err
+	}
+	sink, err := dirSink(dir)
+	if err != nil {
+		return err
+	}
+	return app.withActor(cmd, func(ctx context.Context, d *db.DB) error { return fn(ctx, d, sink) })
 }
 
 // dirSink makes dir if needed and returns a sink writing each file into it

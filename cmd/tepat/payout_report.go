@@ -32,14 +32,7 @@ func (app *App) reissueCmd() *cobra.Command {
 			"is new. Use a folder of its own: manifest.json is the batch's.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := positive(cycle); err != nil {
-				return err
-			}
-			sink, err := dirSink(out)
-			if err != nil {
-				return err
-			}
-			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+			return app.withCycleSink(cmd, cycle, out, func(ctx context.Context, d *db.DB, sink payout.Sink) error {
 				r, err := payout.Reissue(ctx, d, cycle, opt, sink)
 				if err != nil {
 					return err

@@ -42,14 +42,7 @@ func TestReissueRealizationCloseCLI(t *testing.T) {
 			cli.ok("--as", "pusat1", "payout", "export", "--cycle", id, "--out", filepath.Join(dir, "out"))
 			paid := readCSVFile(t, filepath.Join(dir, "out", id+"-BRI.csv"))[1:]
 			failed := paid[0]
-			report := []string{strings.Join(payout.ReportHeader, ",")}
-			for i, r := range paid {
-				if i == 0 {
-					report = append(report, fmt.Sprintf("%s,%s,%s,GAGAL,REKENING_TUTUP,", r[0], r[1], r[4]))
-				} else {
-					report = append(report, fmt.Sprintf("%s,%s,%s,BERHASIL,,2019-11-05 10:00:00", r[0], r[1], r[4]))
-				}
-			}
+			report := creditReport(paid, "REKENING_TUTUP")
 			cli.ok("--as", "bri", "payout", "report", writeLines(t, dir, "r1.csv", report...), "--bank", "BRI")
 
 			// Closing needs a stored reconciliation.

@@ -97,14 +97,7 @@ func TestPayoutCLI(t *testing.T) {
 
 			// The bank's report.
 			paid := readCSVFile(t, filepath.Join(out, id+"-BRI.csv"))[1:]
-			report := []string{"reference,nomor_rekening,amount,status,reason,credited_at"}
-			for i, r := range paid {
-				if i == 0 {
-					report = append(report, fmt.Sprintf("%s,%s,%s,GAGAL,REKENING_TIDAK_AKTIF,", r[0], r[1], r[4]))
-				} else {
-					report = append(report, fmt.Sprintf("%s,%s,%s,BERHASIL,,2019-11-05 10:00:00", r[0], r[1], r[4]))
-				}
-			}
+			report := creditReport(paid, "REKENING_TIDAK_AKTIF")
 			cut := writeLines(t, dir, "cut.csv", append(report[:2:2], report[2][:len(report[2])/2])...)
 			cli.fail(1, "baris 3: JUMLAH_KOLOM_SALAH", "--as", "bri", "payout", "report", cut, "--bank", "BRI")
 			cli.fail(2, "HEADER_TIDAK_SESUAI", "--as", "bri", "payout", "report", writeLines(t, dir, "rh.csv", "ref,amount"), "--bank", "BRI")
@@ -189,6 +182,21 @@ func approvedPKH(t *testing.T, dsn string, bogor, semarang int64, dinsosScope st
 	cli.ok("--as", "pusat1", "cycle", "generate", id)
 	cli.ok("--as", "pusat2", "cycle", "approve", id)
 	return cli, id
+}
+
+// creditReport is the lines of a bank's crediting report on paid, the
+// records of a payout file: the first failed for reason, the others
+// credited.
+func creditReport(paid [][]string, reason string) []string {
+	report := []string{"reference,nomor_rekening,amount,status,reason,credited_at"}
+	for i, r := range paid {
+		if i == 0 {
+			report = append(report, fmt.Sprintf("%s,%s,%s,GAGAL,%s,", r[0], r[1], r[4], reason))
+		} else {
+			report = append(report, fmt.Sprintf("%s,%s,%s,BERHASIL,,2019-11-05 10:00:00", r[0], r[1], r[4]))
+		}
+	}
+	return report
 }
 
 func readCSVFile(t *testing.T, path string) [][]string {

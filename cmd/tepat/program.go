@@ -126,6 +126,25 @@ func cycleJSONCmd[T any](app *App, use, short string, fn func(context.Context, *
 	}
 }
 
+// argJSONCmd is a command of one argument, named in use ("revoke ID"),
+// that prints as JSON what fn makes of the argument.
+func argJSONCmd[T any](app *App, use, short string, fn func(context.Context, *db.DB, string) (T, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return app.withActor(cmd, func(ctx context.Context, d *db.DB) error {
+				v, err := fn(ctx, d, args[0])
+				if err != nil {
+					return err
+				}
+				return app.printJSON(v)
+			})
+		},
+	}
+}
+
 func (app *App) cycleCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "cycle", Short: "Program cycles (tahap): create, generate, approve, cancel, close, show, export"}
 	var n program.NewCycle

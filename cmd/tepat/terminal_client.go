@@ -45,7 +45,7 @@ func (app *App) terminalPayCmd() *cobra.Command {
 			"(TRANSAKSI_KONFLIK).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, err := terminal.ReadKeyFile(keyPath)
+			c, err := terminalClient(server, keyPath)
 			if err != nil {
 				return err
 			}
@@ -61,15 +61,10 @@ func (app *App) terminalPayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c := &terminal.Client{Server: server, Key: k}
-			r, err := c.Pay(cmd.Context(), terminal.Purchase{Tx: tx, Card: card, Program: prog, Items: items, Total: total, Time: when})
-			if err != nil {
-				return err
-			}
-			return app.printJSON(r)
+			return app.printReceipt(c.Pay(cmd.Context(), terminal.Purchase{Tx: tx, Card: card, Program: prog, Items: items, Total: total, Time: when}))
 		},
 	}
-	cmd.Flags().StringVar(&server, "server", "", "server base URL, e.g. http://localhost:8080")
+	serverFlag(cmd, &server)
 	cmd.Flags().StringVar(&keyPath, "key", "", "terminal key file (from `tepat terminal register --key-out`)")
 	cmd.Flags().StringVar(&card, "card", "", "KKS card number")
 	cmd.Flags().StringVar(&prog, "program", "SEMBAKO", "wallet program")
@@ -89,7 +84,7 @@ func (app *App) terminalVoidCmd() *cobra.Command {
 		Short: "Void a purchase of the same terminal made today and print the verified receipt as JSON",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			k, err := terminal.ReadKeyFile(keyPath)
+			c, err := terminalClient(server, keyPath)
 			if err != nil {
 				return err
 			}
@@ -97,15 +92,10 @@ func (app *App) terminalVoidCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c := &terminal.Client{Server: server, Key: k}
-			r, err := c.Void(cmd.Context(), terminal.Void{Tx: tx, VoidOf: of, Time: when})
-			if err != nil {
-				return err
-			}
-			return app.printJSON(r)
+			return app.printReceipt(c.Void(cmd.Context(), terminal.Void{Tx: tx, VoidOf: of, Time: when}))
 		},
 	}
-	cmd.Flags().StringVar(&server, "server", "", "server base URL, e.g. http://localhost:8080")
+	serverFlag(cmd, &server)
 	cmd.Flags().StringVar(&keyPath, "key", "", "terminal key file")
 	cmd.Flags().StringVar(&tx, "tx", "", "transaction id of the void (default: a fresh one)")
 	cmd.Flags().StringVar(&of, "void-of", "", "transaction id of the purchase to void")
@@ -152,7 +142,7 @@ func (app *App) terminalLoadCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Server, "server", "", "server base URL, e.g. http://localhost:8080")
+	serverFlag(cmd, &o.Server)
 	f.StringVar(&dir, "keys", "", "directory of terminal key files (*.key)")
 	f.StringVar(&cardFile, "card-file", "", "file of KKS card numbers, one a line")
 	f.IntVar(&o.Terminals, "terminals", 0, "use the first N key files (default all)")
@@ -166,6 +156,29 @@ func (app *App) terminalLoadCmd() *cobra.Command {
 		cmd.MarkFlagRequired(name)
 	}
 	return cmd
+}
+
+// serverFlag adds --server, the server a terminal talks to.
+func serverFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "server", "", "server base URL, e.g. http://localhost:8080")
+}
+
+// terminalClient is the client of --server signing as the terminal of the
+// key file at keyPath.
+func terminalClient(server, keyPath string) (*terminal.Client, error) {
+	k, err := terminal.ReadKeyFile(keyPath)
+	if err != nil {
+		return nil, err
+	}
+	return &terminal.Client{Server: server, Key: k}, nil
+}
+
+// printReceipt prints the verified receipt r as JSON, or returns err.
+func (app *App) printReceipt(r terminal.Receipt, err error) error {
+	if err != nil {
+		return err
+	}
+	return app.printJSON(r)
 }
 
 // txTime reads --tx and --time of a signed request: without --tx a fresh

@@ -64,7 +64,17 @@ func (app *App) terminalOfflineCmd() *cobra.Command {
 	return cmd
 }
 
-func (app *App) printLoaded(state string) error {
+// stateFlag adds --state, the offline terminal's state directory.
+func stateFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "state", "", "state directory of the offline terminal")
+}
+
+// loadManifest verifies the signed manifest body with k, makes it the
+// current one of the offline terminal in state and prints what is loaded.
+func (app *App) loadManifest(state string, body []byte, k terminal.KeyFile) error {
+	if err := terminal.LoadOffline(state, body, k); err != nil {
+		return err
+	}
 	o, err := terminal.OpenOffline(state)
 	if err != nil {
 		return err
@@ -92,15 +102,12 @@ func (app *App) offlineLoadCmd() *cobra.Command {
 			if err != nil {
 				return tepat.Reasonf(tepat.EINVALID, "BERKAS_TIDAK_TERBACA", "berkas manifes %s tidak terbaca", manifest)
 			}
-			if err := terminal.LoadOffline(state, body, k); err != nil {
-				return err
-			}
-			return app.printLoaded(state)
+			return app.loadManifest(state, body, k)
 		},
 	}
 	cmd.Flags().StringVar(&manifest, "manifest", "", "signed manifest file")
 	cmd.Flags().StringVar(&keyPath, "key", "", "terminal key file (from `tepat terminal register --key-out`)")
-	cmd.Flags().StringVar(&state, "state", "", "state directory of the offline terminal")
+	stateFlag(cmd, &state)
 	for _, f := range []string{"manifest", "key", "state"} {
 		cmd.MarkFlagRequired(f)
 	}
@@ -129,18 +136,15 @@ func (app *App) offlineRequestCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := terminal.LoadOffline(state, body, k); err != nil {
-				return err
-			}
-			return app.printLoaded(state)
+			return app.loadManifest(state, body, k)
 		},
 	}
-	cmd.Flags().StringVar(&server, "server", "", "server base URL, e.g. http://localhost:8080")
+	serverFlag(cmd, &server)
 	cmd.Flags().StringVar(&keyPath, "key", "", "terminal key file")
 	cmd.Flags().Int64Var(&cycle, "cycle", 0, "cycle id")
 	cmd.Flags().StringVar(&region, "region", "", "only families of this region code (optional)")
 	cmd.Flags().StringVar(&until, "valid-until", "", "ask for a validity until this time, RFC 3339 (optional)")
-	cmd.Flags().StringVar(&state, "state", "", "state directory of the offline terminal")
+	stateFlag(cmd, &state)
 	for _, f := range []string{"server", "key", "cycle", "state"} {
 		cmd.MarkFlagRequired(f)
 	}
@@ -187,7 +191,7 @@ func (app *App) offlinePayCmd() *cobra.Command {
 				Amount: e.Amount, Items: e.Items, Remaining: left, Time: e.Time})
 		},
 	}
-	cmd.Flags().StringVar(&state, "state", "", "state directory of the offline terminal")
+	stateFlag(cmd, &state)
 	cmd.Flags().StringVar(&kk, "kk", "", "the family's KK number (16 digits)")
 	cmd.Flags().Int64Var(&amount, "amount", 0, "rupiah paid (CASH manifests)")
 	cmd.Flags().StringArrayVar(&specs, "item", nil, "item category:quantity:unit:price, e.g. beras:10:kg:12000 (WALLET manifests, repeatable)")
@@ -226,7 +230,7 @@ func (app *App) offlineLogCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&state, "state", "", "state directory of the offline terminal")
+	stateFlag(cmd, &state)
 	cmd.MarkFlagRequired("state")
 	return cmd
 }
@@ -267,8 +271,8 @@ func (app *App) terminalSyncCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&closeAfter, "close", false, "after a complete sync, close the current manifest: no more payments from it, the unspent allowance returns on the server")
-	cmd.Flags().StringVar(&server, "server", "", "server base URL, e.g. http://localhost:8080")
-	cmd.Flags().StringVar(&state, "state", "", "state directory of the offline terminal")
+	serverFlag(cmd, &server)
+	stateFlag(cmd, &state)
 	cmd.Flags().IntVar(&batch, "batch", terminal.DefaultSyncBatch, "entries per upload (at most 5000)")
 	for _, f := range []string{"server", "state"} {
 		cmd.MarkFlagRequired(f)
