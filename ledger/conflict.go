@@ -125,6 +125,7 @@ type ChainInfo struct {
 	SyncedAt  time.Time `json:"synced_at"`
 	Applied   int64     `json:"applied"`
 	Conflicts int64     `json:"conflicts"`
+	Village   string    `json:"village"` // the merchant's, for its time zone
 }
 
 // Chains lists the terminals in scope that have synced offline entries,
@@ -137,12 +138,12 @@ func Chains(ctx context.Context, d *db.DB) ([]ChainInfo, error) {
 	cond, args := merchantScope(a, 1)
 	return collect(ctx, d, func(scan func(...any) error) (ChainInfo, error) {
 		var c ChainInfo
-		err := scan(&c.Terminal, &c.Merchant, &c.Status, &c.LastSeq, &c.SyncedAt, &c.Applied, &c.Conflicts)
+		err := scan(&c.Terminal, &c.Merchant, &c.Status, &c.LastSeq, &c.SyncedAt, &c.Applied, &c.Conflicts, &c.Village)
 		c.SyncedAt = c.SyncedAt.UTC()
 		return c, err
 	}, `SELECT ch.terminal_id, t.merchant_id, t.status, ch.last_seq, ch.synced_at,
 			(SELECT COUNT(*) FROM offline_entry e WHERE e.terminal_id = ch.terminal_id AND e.status = 'APPLIED'),
-			(SELECT COUNT(*) FROM offline_entry e WHERE e.terminal_id = ch.terminal_id AND e.status = 'CONFLICT')
+			(SELECT COUNT(*) FROM offline_entry e WHERE e.terminal_id = ch.terminal_id AND e.status = 'CONFLICT'), m.village
 		FROM offline_chain ch JOIN terminal t ON t.id = ch.terminal_id JOIN merchant m ON m.id = t.merchant_id
 		WHERE `+cond+` ORDER BY ch.synced_at DESC LIMIT 500`, args...)
 }

@@ -31,7 +31,7 @@ var decisions = []string{ledger.DecisionRejected, ledger.DecisionManual, ledger.
 
 type offlinePage struct {
 	page
-	Chains        []chainRow
+	Chains        []ledger.ChainInfo
 	MoreChains    int64
 	Manifests     []manifestRow
 	MoreManifests int64
@@ -57,13 +57,6 @@ type resolveForm struct {
 	ID       int64
 	Decision string
 	Note     string
-}
-
-// chainRow is a terminal's last sync with its merchant's village, whose
-// time zone the sync time is shown in.
-type chainRow struct {
-	ledger.ChainInfo
-	Village string
 }
 
 // manifestRow is a manifest with its spent share as a bar.
@@ -110,19 +103,7 @@ func (s *Server) showOffline(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	chains, p.MoreChains = cut(chains, maxChainsHTML)
-	// The merchants' villages, for their time zones: one look-up per
-	// merchant shown.
-	villages := map[string]string{}
-	for _, c := range chains {
-		v, seen := villages[c.Merchant]
-		if !seen {
-			if m, err := ledger.GetMerchant(ctx, s.DB, c.Merchant); err == nil {
-				v = m.Village
-			}
-			villages[c.Merchant] = v
-		}
-		p.Chains = append(p.Chains, chainRow{ChainInfo: c, Village: v})
-	}
+	p.Chains = chains
 	ms, err := ledger.Manifests(ctx, s.DB, p.Terminal)
 	if err != nil {
 		s.writeError(w, r, err)
