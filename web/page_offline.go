@@ -102,8 +102,7 @@ func (s *Server) showOffline(w http.ResponseWriter, r *http.Request, status int,
 		s.writeError(w, r, err)
 		return
 	}
-	chains, p.MoreChains = cut(chains, maxChainsHTML)
-	p.Chains = chains
+	p.Chains, p.MoreChains = cut(chains, maxChainsHTML)
 	ms, err := ledger.Manifests(ctx, s.DB, p.Terminal)
 	if err != nil {
 		s.writeError(w, r, err)
